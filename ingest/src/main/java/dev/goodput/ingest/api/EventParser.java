@@ -1,0 +1,340 @@
+package dev.goodput.ingest.api;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamReadException;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Strict parser for {@code event-v1}: the JSON schema plus the cross-field rules of the contract.
+ *
+ * <p>Every record either yields an {@link InferenceEvent} or a one-sentence reason naming the field
+ * and the rule it breaks. Unknown top-level fields are ignored (forward compatibility); duplicate
+ * keys, trailing content, non-finite numbers and wrong types are rejected. The parser is stateless
+ * and thread-safe; it reads the bytes with a streaming parser and builds no tree.
+ */
+public final class EventParser {
+
+  /** How far ahead of the wall clock an event's {@code timestamp_ms} may be. */
+  public static final long MAX_FUTURE_SKEW_MS = 5 * 60_000L;
+
+  private static final int MAX_ATTRIBUTES = 32;
+  private static final int MAX_ATTRIBUTE_LENGTH = 256;
+  private static final int MAX_ECHO = 80;
+
+  private static final JsonFactory JSON =
+      JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+
+  private EventParser() {}
+
+  /**
+   * Parses one record value.
+   *
+   * @param value the raw record bytes (UTF-8 JSON), possibly {@code null}
+   * @param nowMs the wall clock, epoch milliseconds, against which future timestamps are judged
+   */
+  public static ParseResult parse(byte[] value, long nowMs) {
+    if (value == null) {
+      return new ParseResult.Invalid("record has no value (null); expected a JSON object");
+    }
+    try (JsonParser p = JSON.createParser(value)) {
+      return parse(p, nowMs);
+    } catch (Rejection r) {
+      return new ParseResult.Invalid(r.getMessage());
+    } catch (StreamReadException e) {
+      return new ParseResult.Invalid("not valid JSON: " + e.getOriginalMessage());
+    } catch (IOException e) {
+      return new ParseResult.Invalid("unreadable record: " + e.getMessage());
+    }
+  }
+
+  private static ParseResult parse(JsonParser p, long nowMs) throws IOException {
+    JsonToken first = p.nextToken();
+    if (first != JsonToken.START_OBJECT) {
+      throw new Rejection("expected a JSON object, got " + describe(first));
+    }
+    Fields f = new Fields();
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+      String name = p.currentName();
+      p.nextToken();
+      readField(p, name, f);
+    }
+    if (p.nextToken() != null) {
+      throw new Rejection("trailing content after the JSON object");
+    }
+    return new ParseResult.Valid(f.toEvent(nowMs));
+  }
+
+  private static void readField(JsonParser p, String name, Fields f) throws IOException {
+    switch (name) {
+      case "v" -> {
+        long v = readLong(p, name);
+        if (v != 1) {
+          throw new Rejection("field \"v\": must be 1 (this is schema version 1), got " + v);
+        }
+      }
+      case "event_id" -> f.eventId = readString(p, name, 128, false);
+      case "tenant" -> f.tenant = readString(p, name, 128, true);
+      case "model" -> f.model = readString(p, name, 256, true);
+      case "timestamp_ms" -> f.timestampMs = readLong(p, name);
+      case "status" -> {
+        String s = readString(p, name, 64, false);
+        f.status = Status.fromWireName(s);
+        if (f.status == null) {
+          throw new Rejection(
+              "field \"status\": must be one of ok, error, cancelled; got \"" + echo(s) + "\"");
+        }
+      }
+      case "input_tokens" -> f.inputTokens = readLong(p, name);
+      case "cached_input_tokens" -> f.cachedInputTokens = readLong(p, name);
+      case "output_tokens" -> f.outputTokens = readLong(p, name);
+      case "reasoning_tokens" -> f.reasoningTokens = readLong(p, name);
+      case "ttft_ms" -> f.ttftMs = readNumber(p, name);
+      case "e2e_ms" -> f.e2eMs = readNumber(p, name);
+      case "queue_ms" -> f.queueMs = readNumber(p, name);
+      case "gpu_seconds" -> f.gpuSeconds = readNumber(p, name);
+      case "energy_joules" -> f.energyJoules = readNumber(p, name);
+      case "slo_class" -> f.sloClass = readString(p, name, 64, false);
+      case "server" -> f.server = readString(p, name, 256, false);
+      case "region" -> f.region = readString(p, name, 64, false);
+      case "attributes" -> f.attributes = readAttributes(p);
+      default -> p.skipChildren();
+    }
+  }
+
+  /** A non-negative JSON integer; {@code 3.0} counts as an integer, as JSON Schema says. */
+  private static long readLong(JsonParser p, String name) throws IOException {
+    JsonToken t = p.currentToken();
+    if (t == JsonToken.VALUE_NUMBER_INT) {
+      if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+        throw new Rejection("field \"" + name + "\": integer out of range, got " + p.getText());
+      }
+      return nonNegative(name, p.getLongValue());
+    }
+    if (t == JsonToken.VALUE_NUMBER_FLOAT) {
+      BigDecimal d = p.getDecimalValue();
+      try {
+        return nonNegative(name, d.longValueExact());
+      } catch (ArithmeticException e) {
+        throw new Rejection("field \"" + name + "\": must be an integer, got " + echo(p.getText()));
+      }
+    }
+    throw new Rejection("field \"" + name + "\": must be an integer, got " + describe(t));
+  }
+
+  private static long nonNegative(String name, long v) {
+    if (v < 0) {
+      throw new Rejection("field \"" + name + "\": must be >= 0, got " + v);
+    }
+    return v;
+  }
+
+  private static double readNumber(JsonParser p, String name) throws IOException {
+    JsonToken t = p.currentToken();
+    if (t != JsonToken.VALUE_NUMBER_INT && t != JsonToken.VALUE_NUMBER_FLOAT) {
+      throw new Rejection("field \"" + name + "\": must be a number, got " + describe(t));
+    }
+    double v = p.getDoubleValue();
+    if (!Double.isFinite(v)) {
+      throw new Rejection("field \"" + name + "\": must be finite, got " + echo(p.getText()));
+    }
+    if (v < 0) {
+      throw new Rejection("field \"" + name + "\": must be >= 0, got " + echo(p.getText()));
+    }
+    return v;
+  }
+
+  private static String readString(JsonParser p, String name, int maxLength, boolean printable)
+      throws IOException {
+    JsonToken t = p.currentToken();
+    if (t != JsonToken.VALUE_STRING) {
+      throw new Rejection("field \"" + name + "\": must be a string, got " + describe(t));
+    }
+    String s = p.getText();
+    int length = s.codePointCount(0, s.length());
+    if (length == 0) {
+      throw new Rejection("field \"" + name + "\": must not be empty");
+    }
+    if (length > maxLength) {
+      throw new Rejection(
+          "field \"" + name + "\": at most " + maxLength + " characters, got " + length);
+    }
+    if (printable) {
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (c < 0x20 || c == 0x7f) {
+          throw new Rejection(
+              "field \""
+                  + name
+                  + "\": control character U+"
+                  + String.format("%04X", (int) c)
+                  + " at position "
+                  + i
+                  + " is not allowed");
+        }
+      }
+    }
+    return s;
+  }
+
+  private static Map<String, String> readAttributes(JsonParser p) throws IOException {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      throw new Rejection(
+          "field \"attributes\": must be an object of strings, got " + describe(p.currentToken()));
+    }
+    Map<String, String> out = new LinkedHashMap<>();
+    for (JsonToken t = p.nextToken(); t != JsonToken.END_OBJECT; t = p.nextToken()) {
+      String key = p.currentName();
+      JsonToken v = p.nextToken();
+      if (v != JsonToken.VALUE_STRING) {
+        throw new Rejection(
+            "field \"attributes\": value of \""
+                + echo(key)
+                + "\" must be a string, got "
+                + describe(v));
+      }
+      String s = p.getText();
+      if (s.codePointCount(0, s.length()) > MAX_ATTRIBUTE_LENGTH) {
+        throw new Rejection(
+            "field \"attributes\": value of \""
+                + echo(key)
+                + "\" has more than "
+                + MAX_ATTRIBUTE_LENGTH
+                + " characters");
+      }
+      out.put(key, s);
+      if (out.size() > MAX_ATTRIBUTES) {
+        throw new Rejection("field \"attributes\": at most " + MAX_ATTRIBUTES + " entries");
+      }
+    }
+    return out;
+  }
+
+  private static String describe(JsonToken t) {
+    if (t == null) {
+      return "nothing (empty input)";
+    }
+    return switch (t) {
+      case START_OBJECT -> "an object";
+      case START_ARRAY -> "an array";
+      case VALUE_STRING -> "a string";
+      case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> "a number";
+      case VALUE_TRUE, VALUE_FALSE -> "a boolean";
+      case VALUE_NULL -> "null";
+      default -> t.toString();
+    };
+  }
+
+  private static String echo(String s) {
+    return s.length() <= MAX_ECHO ? s : s.substring(0, MAX_ECHO) + "...";
+  }
+
+  /** Carries a rejection reason out of the nested readers; never escapes this class. */
+  private static final class Rejection extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    Rejection(String reason) {
+      super(reason, null, false, false);
+    }
+  }
+
+  /** The fields read so far; checked for presence and cross-field rules in {@link #toEvent}. */
+  private static final class Fields {
+    String eventId;
+    String tenant;
+    String model;
+    Long timestampMs;
+    Status status = Status.OK;
+    Long inputTokens;
+    long cachedInputTokens;
+    Long outputTokens;
+    long reasoningTokens;
+    Double ttftMs;
+    Double e2eMs;
+    Double queueMs;
+    String sloClass;
+    String server;
+    String region;
+    Double gpuSeconds;
+    Double energyJoules;
+    Map<String, String> attributes = Map.of();
+
+    InferenceEvent toEvent(long nowMs) {
+      require(eventId, "event_id");
+      require(tenant, "tenant");
+      require(model, "model");
+      require(timestampMs, "timestamp_ms");
+      require(inputTokens, "input_tokens");
+      require(outputTokens, "output_tokens");
+      if (cachedInputTokens > inputTokens) {
+        throw new Rejection(
+            "cached_input_tokens ("
+                + cachedInputTokens
+                + ") must not exceed input_tokens ("
+                + inputTokens
+                + ")");
+      }
+      if (reasoningTokens > outputTokens) {
+        throw new Rejection(
+            "reasoning_tokens ("
+                + reasoningTokens
+                + ") must not exceed output_tokens ("
+                + outputTokens
+                + ")");
+      }
+      if (status == Status.OK) {
+        if (e2eMs == null) {
+          throw new Rejection("e2e_ms is required when status is ok");
+        }
+        if (outputTokens >= 1 && ttftMs == null) {
+          throw new Rejection("ttft_ms is required when status is ok and output_tokens >= 1");
+        }
+        if (ttftMs != null && ttftMs > e2eMs) {
+          throw new Rejection(
+              "ttft_ms (" + ttftMs + ") must not exceed e2e_ms (" + e2eMs + ") when status is ok");
+        }
+      }
+      if (timestampMs > nowMs + MAX_FUTURE_SKEW_MS) {
+        throw new Rejection(
+            "timestamp_ms "
+                + timestampMs
+                + " ("
+                + Instant.ofEpochMilli(timestampMs)
+                + ") is more than 5 minutes ahead of the wall clock ("
+                + Instant.ofEpochMilli(nowMs)
+                + ")");
+      }
+      return new InferenceEvent(
+          eventId,
+          tenant,
+          model,
+          timestampMs,
+          status,
+          inputTokens,
+          cachedInputTokens,
+          outputTokens,
+          reasoningTokens,
+          ttftMs,
+          e2eMs,
+          queueMs,
+          sloClass,
+          server,
+          region,
+          gpuSeconds,
+          energyJoules,
+          attributes);
+    }
+
+    private static void require(Object value, String name) {
+      if (value == null) {
+        throw new Rejection("missing required field \"" + name + "\"");
+      }
+    }
+  }
+}
