@@ -1,0 +1,18 @@
+package dev.goodput.streams.api;
+
+/** Names of the queryable state stores of the topology. */
+public final class StoreNames {
+  /** Usage per tenant, UTC hour and model: {@link UsageKey} to {@link UsageCounters}. */
+  public static final String USAGE_HOURLY = "usage-hourly";
+
+  /** Usage since the beginning per tenant and model: {@link SeriesKey} to {@link UsageCounters}. */
+  public static final String USAGE_TOTALS = "usage-totals";
+
+  /** Outcome counts decided while parsing (before the repartition by tenant). */
+  public static final String OUTCOMES_INGRESS = "outcomes-ingress";
+
+  /** Outcome counts decided while accounting (after the repartition by tenant). */
+  public static final String OUTCOMES_ACCOUNTING = "outcomes-accounting";
+
+  private StoreNames() {}
+}

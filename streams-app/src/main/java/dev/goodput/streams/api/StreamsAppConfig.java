@@ -1,0 +1,123 @@
+package dev.goodput.streams.api;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * Settings of the streams application (the {@code streams} section of the config file). Keys not
+ * defined here are passed to Kafka Streams unchanged, which validates them at start-up.
+ */
+public final class StreamsAppConfig extends AbstractConfig {
+
+  public static final String APPLICATION_ID = "application.id";
+  public static final String STATE_DIR = "state.dir";
+  public static final String PROCESSING_GUARANTEE = "processing.guarantee";
+  public static final String NUM_STREAM_THREADS = "num.stream.threads";
+  public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
+  public static final String TOPIC_PARTITIONS = "topic.partitions";
+  public static final String TOPIC_REPLICATION_FACTOR = "topic.replication.factor";
+
+  private static final ConfigDef DEF =
+      new ConfigDef()
+          .define(
+              APPLICATION_ID,
+              Type.STRING,
+              "goodput",
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              "Kafka Streams application id: the consumer group and the prefix of internal topics."
+                  + " Instances with the same id share the work.")
+          .define(
+              STATE_DIR,
+              Type.STRING,
+              "goodput-data/streams",
+              new ConfigDef.NonEmptyString(),
+              Importance.HIGH,
+              "Directory of the local state stores (RocksDB). Rebuilt from changelogs if lost.")
+          .define(
+              PROCESSING_GUARANTEE,
+              Type.STRING,
+              StreamsConfig.EXACTLY_ONCE_V2,
+              ValidString.in(StreamsConfig.EXACTLY_ONCE_V2, StreamsConfig.AT_LEAST_ONCE),
+              Importance.HIGH,
+              "exactly_once_v2 (default; required for exact accounting) or at_least_once"
+                  + " (for comparison only: counts may double after a crash).")
+          .define(
+              NUM_STREAM_THREADS,
+              Type.INT,
+              1,
+              ConfigDef.Range.atLeast(1),
+              Importance.MEDIUM,
+              "Stream threads in this instance.")
+          .define(
+              COMMIT_INTERVAL_MS,
+              Type.LONG,
+              100L,
+              ConfigDef.Range.atLeast(1),
+              Importance.MEDIUM,
+              "How often results are committed, in milliseconds: the freshness of the API.")
+          .define(
+              TOPIC_PARTITIONS,
+              Type.INT,
+              6,
+              ConfigDef.Range.atLeast(1),
+              Importance.MEDIUM,
+              "Partitions of the public topics when the pipeline creates them.")
+          .define(
+              TOPIC_REPLICATION_FACTOR,
+              Type.SHORT,
+              (short) -1,
+              ConfigDef.Range.atLeast(-1),
+              Importance.MEDIUM,
+              "Replication factor of created topics, internal ones included; -1 takes the broker"
+                  + " default.");
+
+  public StreamsAppConfig(Map<String, ?> values) {
+    super(DEF, values, false);
+  }
+
+  /** The documented keys, defaults and validators (for the reference docs). */
+  public static ConfigDef configDef() {
+    return new ConfigDef(DEF);
+  }
+
+  public String applicationId() {
+    return getString(APPLICATION_ID);
+  }
+
+  public int topicPartitions() {
+    return getInt(TOPIC_PARTITIONS);
+  }
+
+  public short topicReplicationFactor() {
+    return getShort(TOPIC_REPLICATION_FACTOR);
+  }
+
+  /**
+   * Kafka Streams properties: the Kafka client settings (bootstrap servers, TLS, SASL, ...), then
+   * this section's keys, then the settings the topology relies on.
+   */
+  public Properties streamsProperties(Map<String, ?> kafkaClientProperties) {
+    Map<String, Object> props = new HashMap<>(kafkaClientProperties);
+    Map<String, Object> own = new HashMap<>(originals());
+    own.keySet().removeAll(DEF.names());
+    props.putAll(own);
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId());
+    props.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR));
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, getString(PROCESSING_GUARANTEE));
+    props.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, getInt(NUM_STREAM_THREADS));
+    props.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, getLong(COMMIT_INTERVAL_MS));
+    props.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) topicReplicationFactor());
+    props.putAll(GoodputTopology.requiredStreamsProperties());
+    Properties out = new Properties();
+    out.putAll(props);
+    return out;
+  }
+}

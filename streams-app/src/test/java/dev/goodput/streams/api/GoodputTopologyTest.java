@@ -1,0 +1,194 @@
+package dev.goodput.streams.api;
+
+import static dev.goodput.streams.api.TopologyFixture.event;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import dev.goodput.ingest.api.EventWriter;
+import dev.goodput.ingest.api.InferenceEvent;
+import dev.goodput.ingest.api.Status;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GoodputTopologyTest {
+
+  private static final Instant HOUR_10 = Instant.parse("2026-01-01T10:00:00Z");
+  private static final Instant HOUR_11 = Instant.parse("2026-01-01T11:00:00Z");
+
+  @TempDir Path stateDir;
+  private TopologyFixture fx;
+
+  @BeforeEach
+  void start() {
+    fx = new TopologyFixture(stateDir);
+  }
+
+  @AfterEach
+  void stop() {
+    fx.close();
+  }
+
+  @Test
+  void shouldAccountEachEventInTheUtcHourOfItsTimestamp() {
+    // Given events on both sides of 11:00:00.000, the last millisecond of hour 10 included
+    fx.pipe(event("a", "acme", "m1", HOUR_10, 100, 10));
+    fx.pipe(event("b", "acme", "m1", HOUR_11.minusMillis(1), 200, 20));
+    fx.pipe(event("c", "acme", "m1", HOUR_11, 400, 40));
+
+    // When the tenant's hours are read
+    List<HourlyUsage> rows =
+        fx.queries.hourly("acme", HOUR_10.toEpochMilli(), HOUR_11.plusSeconds(3600).toEpochMilli());
+
+    // Then the first two are in hour 10 and the third in hour 11
+    assertThat(rows)
+        .containsExactly(
+            new HourlyUsage(
+                new UsageKey("acme", HOUR_10.toEpochMilli(), "m1"),
+                new UsageCounters(2, 2, 0, 0, 300, 0, 30, 0)),
+            new HourlyUsage(
+                new UsageKey("acme", HOUR_11.toEpochMilli(), "m1"),
+                new UsageCounters(1, 1, 0, 0, 400, 0, 40, 0)));
+    assertThat(fx.queries.totals())
+        .containsExactly(
+            Map.entry(new SeriesKey("acme", "m1"), new UsageCounters(3, 3, 0, 0, 700, 0, 70, 0)));
+  }
+
+  @Test
+  void shouldKeepTenantsAndModelsApartWhateverTheRecordKey() {
+    // Given the same hour for two tenants and two models, keyed by tenant, by nothing, and by junk
+    InferenceEvent a = event("1", "acme", "m1", HOUR_10, 10, 1);
+    InferenceEvent b = event("2", "acme", "m2", HOUR_10.plusSeconds(5), 20, 2);
+    InferenceEvent c = event("3", "acme-corp", "m1", HOUR_10.plusSeconds(9), 40, 4);
+    fx.requests.pipeInput("acme".getBytes(StandardCharsets.UTF_8), EventWriter.toJson(a));
+    fx.requests.pipeInput(null, EventWriter.toJson(b));
+    fx.requests.pipeInput(new byte[] {1, 2, 3}, EventWriter.toJson(c));
+
+    // Then each tenant sees only its own rows, one per model
+    assertThat(fx.queries.hourly("acme", 0, Long.MAX_VALUE))
+        .extracting(h -> h.key().model(), HourlyUsage::counters)
+        .containsExactly(
+            tuple("m1", new UsageCounters(1, 1, 0, 0, 10, 0, 1, 0)),
+            tuple("m2", new UsageCounters(1, 1, 0, 0, 20, 0, 2, 0)));
+    assertThat(fx.queries.hourly("acme-corp", 0, Long.MAX_VALUE))
+        .extracting(HourlyUsage::counters)
+        .containsExactly(new UsageCounters(1, 1, 0, 0, 40, 0, 4, 0));
+    assertThat(fx.queries.hourly("acm", 0, Long.MAX_VALUE)).isEmpty();
+  }
+
+  @Test
+  void shouldCountStatusesAndTokenSubsets() {
+    InferenceEvent ok = event("1", "acme", "m", HOUR_10, 100, 10);
+    InferenceEvent error =
+        new InferenceEvent(
+            "2",
+            "acme",
+            "m",
+            HOUR_10.toEpochMilli(),
+            Status.ERROR,
+            50,
+            30,
+            0,
+            0,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            Map.of());
+    InferenceEvent cancelled =
+        new InferenceEvent(
+            "3",
+            "acme",
+            "m",
+            HOUR_10.toEpochMilli(),
+            Status.CANCELLED,
+            70,
+            0,
+            9,
+            4,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            Map.of());
+    fx.pipe(ok);
+    fx.pipe(error);
+    fx.pipe(cancelled);
+
+    assertThat(fx.queries.hourly("acme", 0, Long.MAX_VALUE))
+        .extracting(HourlyUsage::counters)
+        .containsExactly(new UsageCounters(3, 1, 1, 1, 220, 30, 19, 4));
+  }
+
+  @Test
+  void shouldSendMalformedRecordsToTheDeadLetterTopicWithReasonAndSourceAndKeepGoing() {
+    // Given a valid event, a non-JSON record, an event breaking a cross-field rule, another valid
+    // one
+    byte[] notJson = "{oops".getBytes(StandardCharsets.UTF_8);
+    byte[] crossField =
+        ("{\"event_id\":\"x\",\"tenant\":\"acme\",\"model\":\"m\",\"timestamp_ms\":"
+                + HOUR_10.toEpochMilli()
+                + ",\"input_tokens\":5,\"cached_input_tokens\":6,\"output_tokens\":0,\"e2e_ms\":1}")
+            .getBytes(StandardCharsets.UTF_8);
+    fx.pipe(event("1", "acme", "m", HOUR_10, 10, 1));
+    fx.requests.pipeInput("k1".getBytes(StandardCharsets.UTF_8), notJson, HOUR_10.toEpochMilli());
+    fx.requests.pipeInput(null, crossField, HOUR_10.toEpochMilli());
+    fx.pipe(event("2", "acme", "m", HOUR_10, 10, 1));
+
+    // Then the two bad records are dead letters, byte for byte, with their reason and source
+    List<TestRecord<byte[], byte[]>> dead = fx.deadLetters.readRecordsToList();
+    assertThat(dead).hasSize(2);
+    assertThat(dead.get(0).key()).isEqualTo("k1".getBytes(StandardCharsets.UTF_8));
+    assertThat(dead.get(0).value()).isEqualTo(notJson);
+    assertThat(header(dead.get(0), Topics.DeadLetters.ERROR)).startsWith("not valid JSON: ");
+    assertThat(header(dead.get(0), Topics.DeadLetters.SOURCE_TOPIC))
+        .isEqualTo("inference.requests.v1");
+    assertThat(header(dead.get(0), Topics.DeadLetters.SOURCE_PARTITION)).isEqualTo("0");
+    assertThat(header(dead.get(0), Topics.DeadLetters.SOURCE_OFFSET)).isEqualTo("1");
+    assertThat(dead.get(1).key()).isNull();
+    assertThat(dead.get(1).value()).isEqualTo(crossField);
+    assertThat(header(dead.get(1), Topics.DeadLetters.ERROR))
+        .isEqualTo("cached_input_tokens (6) must not exceed input_tokens (5)");
+    assertThat(header(dead.get(1), Topics.DeadLetters.SOURCE_OFFSET)).isEqualTo("2");
+
+    // And the valid ones around them are counted, and every record has exactly one outcome
+    assertThat(fx.queries.totals().get(new SeriesKey("acme", "m")).requests()).isEqualTo(2);
+    assertThat(fx.queries.outcomes())
+        .containsExactlyInAnyOrderEntriesOf(Map.of(Outcome.ACCEPTED, 2L, Outcome.REJECTED, 2L));
+  }
+
+  @Test
+  void shouldRejectAnEventMoreThanFiveMinutesAheadOfTheWallClock() {
+    fx.pipe(event("soon", "acme", "m", TopologyFixture.WALL_CLOCK.plusSeconds(300), 1, 1));
+    fx.pipe(event("later", "acme", "m", TopologyFixture.WALL_CLOCK.plusSeconds(301), 1, 1));
+
+    assertThat(fx.deadLetters.readRecordsToList())
+        .extracting(r -> header(r, Topics.DeadLetters.ERROR))
+        .containsExactly(
+            "timestamp_ms 1767269101000 (2026-01-01T12:05:01Z) is more than 5 minutes ahead of"
+                + " the wall clock (2026-01-01T12:00:00Z)");
+    assertThat(fx.queries.outcomes())
+        .containsExactlyInAnyOrderEntriesOf(Map.of(Outcome.ACCEPTED, 1L, Outcome.REJECTED, 1L));
+  }
+
+  private static String header(TestRecord<byte[], byte[]> r, String name) {
+    Header h = r.headers().lastHeader(name);
+    return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+  }
+}

@@ -1,0 +1,73 @@
+package dev.goodput.streams.api;
+
+import dev.goodput.ingest.api.EventWriter;
+import dev.goodput.ingest.api.InferenceEvent;
+import dev.goodput.ingest.api.Status;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+
+/** The production topology in a {@link TopologyTestDriver}, with its topics and queries. */
+final class TopologyFixture implements AutoCloseable {
+
+  /** The driver's wall clock: 2026-01-01T12:00:00Z. */
+  static final Instant WALL_CLOCK = Instant.parse("2026-01-01T12:00:00Z");
+
+  final TopologyTestDriver driver;
+  final TestInputTopic<byte[], byte[]> requests;
+  final TestOutputTopic<byte[], byte[]> deadLetters;
+  final UsageQueries queries;
+
+  TopologyFixture(Path stateDir) {
+    StreamsAppConfig config =
+        new StreamsAppConfig(Map.of(StreamsAppConfig.STATE_DIR, stateDir.toString()));
+    Properties props = config.streamsProperties(Map.of("bootstrap.servers", "unused:9092"));
+    driver = new TopologyTestDriver(GoodputTopology.build(config), props, WALL_CLOCK);
+    requests =
+        driver.createInputTopic(
+            Topics.REQUESTS.name(), new ByteArraySerializer(), new ByteArraySerializer());
+    deadLetters =
+        driver.createOutputTopic(
+            Topics.DEAD_LETTERS.name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    queries = new UsageQueries(driver::getKeyValueStore);
+  }
+
+  /** An ok event with the given identity, time and token counts. */
+  static InferenceEvent event(
+      String id, String tenant, String model, Instant at, long input, long output) {
+    return new InferenceEvent(
+        id,
+        tenant,
+        model,
+        at.toEpochMilli(),
+        Status.OK,
+        input,
+        0,
+        output,
+        0,
+        50.0,
+        500.0,
+        null,
+        null,
+        null,
+        null,
+        null,
+        null,
+        Map.of());
+  }
+
+  void pipe(InferenceEvent e) {
+    requests.pipeInput(e.tenant().getBytes(), EventWriter.toJson(e), e.timestampMs());
+  }
+
+  @Override
+  public void close() {
+    driver.close();
+  }
+}
