@@ -1,0 +1,80 @@
+package dev.goodput.exporters.api;
+
+import com.sun.net.httpserver.HttpHandler;
+import dev.goodput.exporters.internal.PersistedTotalsCollector;
+import dev.goodput.streams.api.UsageQueries;
+import io.micrometer.core.instrument.Clock;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * Everything {@code /metrics} serves: the pipeline's counters from persisted state, and, through
+ * Micrometer's binders, the JVM and the Kafka Streams client. Close it to unbind.
+ */
+public final class PipelineMetrics implements AutoCloseable {
+
+  private final PrometheusRegistry registry = new PrometheusRegistry();
+  private final PrometheusMeterRegistry micrometer;
+  private final List<AutoCloseable> binders = new ArrayList<>();
+
+  private PipelineMetrics(UsageQueries queries, KafkaStreams streams) {
+    registry.register(new PersistedTotalsCollector(queries));
+    micrometer = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, registry, Clock.SYSTEM);
+    bind(new KafkaStreamsMetrics(streams));
+    bind(new JvmMemoryMetrics());
+    bind(new JvmGcMetrics());
+    bind(new JvmThreadMetrics());
+    bind(new ClassLoaderMetrics());
+    bind(new ProcessorMetrics());
+    bind(new UptimeMetrics());
+  }
+
+  /**
+   * Metrics of a pipeline whose state {@code queries} reads and whose client is {@code streams}.
+   */
+  public static PipelineMetrics create(UsageQueries queries, KafkaStreams streams) {
+    return new PipelineMetrics(queries, streams);
+  }
+
+  private void bind(MeterBinder binder) {
+    binder.bindTo(micrometer);
+    if (binder instanceof AutoCloseable closeable) {
+      binders.add(closeable);
+    }
+  }
+
+  /** Serves the registry in the Prometheus text format, or OpenMetrics when asked for it. */
+  public HttpHandler handler() {
+    return new MetricsHandler(registry);
+  }
+
+  /** The registry, for scraping in-process. */
+  public PrometheusRegistry registry() {
+    return registry;
+  }
+
+  @Override
+  public void close() {
+    for (AutoCloseable c : binders) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        // Unbinding is best effort at shutdown; nothing depends on it.
+      }
+    }
+    micrometer.close();
+  }
+}

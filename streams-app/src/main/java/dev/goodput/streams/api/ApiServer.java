@@ -1,0 +1,278 @@
+package dev.goodput.streams.api;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import com.sun.net.httpserver.HttpServer;
+import dev.goodput.streams.internal.UsageRendering;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The HTTP API: {@code GET /v1/tenants/{tenant}/usage}, {@code /metrics}, {@code /healthz} and
+ * {@code /readyz}. Bad requests get a 4xx with a JSON body {@code {"error": "..."}} that says what
+ * is wrong; state that is not queryable yet gets {@code 503} with {@code Retry-After}.
+ */
+public final class ApiServer implements AutoCloseable {
+
+  /** Liveness and readiness of the process behind the API. */
+  public interface Health {
+    /** The process can do its work (it may still be starting). */
+    boolean alive();
+
+    /** The process is processing and its state is queryable. */
+    boolean ready();
+  }
+
+  private static final JsonFactory JSON = new JsonFactory();
+  private static final String USAGE_PREFIX = "/v1/tenants/";
+  private static final String USAGE_SUFFIX = "/usage";
+  private static final Set<String> USAGE_PARAMS =
+      Set.of("from", "to", "granularity", "model", "format");
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+
+  private ApiServer(HttpServer server, ExecutorService executor) {
+    this.server = server;
+    this.executor = executor;
+  }
+
+  /**
+   * Binds and starts the server.
+   *
+   * @param metrics the handler of {@code /metrics}
+   */
+  public static ApiServer start(
+      ApiConfig config, UsageQueries queries, Health health, HttpHandler metrics)
+      throws IOException {
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(config.bindAddress(), config.port()), 0);
+    ExecutorService executor =
+        Executors.newFixedThreadPool(
+            config.threads(),
+            r -> {
+              Thread t = new Thread(r, "goodput-http");
+              t.setDaemon(true);
+              return t;
+            });
+    server.setExecutor(executor);
+    server.createContext("/v1/tenants/", guarded(ex -> usage(ex, queries)));
+    server.createContext("/metrics", metrics);
+    server.createContext("/healthz", guarded(ex -> status(ex, health::alive, "alive")));
+    server.createContext("/readyz", guarded(ex -> status(ex, health::ready, "ready")));
+    server.createContext(
+        "/", guarded(ex -> error(ex, 404, "no such endpoint: " + ex.getRequestURI().getPath())));
+    server.start();
+    return new ApiServer(server, executor);
+  }
+
+  /** The base URL, e.g. {@code http://127.0.0.1:8080}. */
+  public URI baseUri() {
+    InetSocketAddress a = server.getAddress();
+    return URI.create("http://" + a.getHostString() + ":" + a.getPort());
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    executor.shutdown();
+    try {
+      executor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static HttpHandler guarded(HttpHandler h) {
+    return ex -> {
+      try (ex) {
+        if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
+          ex.getResponseHeaders().set("Allow", "GET, HEAD");
+          error(ex, 405, "method " + ex.getRequestMethod() + " is not allowed here; use GET");
+          return;
+        }
+        h.handle(ex);
+      } catch (NotReadyException e) {
+        ex.getResponseHeaders().set("Retry-After", "1");
+        error(ex, 503, e.getMessage());
+      } catch (RuntimeException e) {
+        error(ex, 500, "internal error: " + e);
+      }
+    };
+  }
+
+  private static void status(HttpExchange ex, BooleanSupplier check, String what)
+      throws IOException {
+    boolean ok = check.getAsBoolean();
+    if (!ok) {
+      ex.getResponseHeaders().set("Retry-After", "1");
+    }
+    send(
+        ex,
+        ok ? 200 : 503,
+        "text/plain; charset=utf-8",
+        ((ok ? "" : "not ") + what + "\n").getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void usage(HttpExchange ex, UsageQueries queries) throws IOException {
+    String rawPath = ex.getRequestURI().getRawPath();
+    if (!rawPath.endsWith(USAGE_SUFFIX)
+        || rawPath.length() <= USAGE_PREFIX.length() + USAGE_SUFFIX.length()) {
+      error(
+          ex,
+          404,
+          "no such endpoint: "
+              + ex.getRequestURI().getPath()
+              + "; expected /v1/tenants/{tenant}/usage");
+      return;
+    }
+    String rawTenant =
+        rawPath.substring(USAGE_PREFIX.length(), rawPath.length() - USAGE_SUFFIX.length());
+    if (rawTenant.contains("/")) {
+      error(ex, 404, "no such endpoint; a tenant containing '/' must be percent-encoded (%2F)");
+      return;
+    }
+    String tenant = URLDecoder.decode(rawTenant.replace("+", "%2B"), StandardCharsets.UTF_8);
+    Map<String, String> params;
+    UsageRequest request;
+    try {
+      params = query(ex.getRequestURI().getRawQuery());
+      request = UsageRequest.parse(params);
+    } catch (IllegalArgumentException e) {
+      error(ex, 400, e.getMessage());
+      return;
+    }
+    List<HourlyUsage> hours =
+        queries.hourly(tenant, request.from().toEpochMilli(), request.to().toEpochMilli());
+    if (request.model() != null) {
+      hours = hours.stream().filter(h -> h.key().model().equals(request.model())).toList();
+    }
+    UsageReport report =
+        UsageReport.of(tenant, request.from(), request.to(), request.granularity(), hours);
+    String accept = ex.getRequestHeaders().getFirst("Accept");
+    boolean csv =
+        "csv".equals(params.get("format"))
+            || (params.get("format") == null && accept != null && accept.contains("text/csv"));
+    if (csv) {
+      send(ex, 200, "text/csv; charset=utf-8", UsageRendering.csv(report));
+    } else {
+      send(ex, 200, "application/json", UsageRendering.json(report));
+    }
+  }
+
+  /** The validated query of a usage request. */
+  private record UsageRequest(Instant from, Instant to, Granularity granularity, String model) {
+    static UsageRequest parse(Map<String, String> params) {
+      for (String name : params.keySet()) {
+        if (!USAGE_PARAMS.contains(name)) {
+          throw new IllegalArgumentException(
+              "unknown query parameter '"
+                  + name
+                  + "'; expected one of from, to, granularity, model, format");
+        }
+      }
+      Instant from = wholeHour(params, "from");
+      Instant to = wholeHour(params, "to");
+      if (!from.isBefore(to)) {
+        throw new IllegalArgumentException(
+            "'from' (" + from + ") must be before 'to' (" + to + ")");
+      }
+      String g = params.getOrDefault("granularity", "hour");
+      Granularity granularity = Granularity.fromLabel(g);
+      if (granularity == null) {
+        throw new IllegalArgumentException(
+            "'granularity' must be one of hour, day, month, total; got '" + g + "'");
+      }
+      String format = params.get("format");
+      if (format != null && !format.equals("json") && !format.equals("csv")) {
+        throw new IllegalArgumentException("'format' must be json or csv; got '" + format + "'");
+      }
+      return new UsageRequest(from, to, granularity, params.get("model"));
+    }
+
+    private static Instant wholeHour(Map<String, String> params, String name) {
+      String value = params.get(name);
+      if (value == null) {
+        throw new IllegalArgumentException(
+            "query parameter '"
+                + name
+                + "' is required: an RFC 3339 time on a whole UTC hour, e.g. 2026-01-01T00:00:00Z");
+      }
+      Instant t;
+      try {
+        t = java.time.OffsetDateTime.parse(value).toInstant();
+      } catch (DateTimeParseException e) {
+        throw new IllegalArgumentException(
+            "'" + name + "' is not an RFC 3339 time: '" + value + "'; e.g. 2026-01-01T00:00:00Z");
+      }
+      if (t.toEpochMilli() % 3_600_000L != 0) {
+        throw new IllegalArgumentException("'" + name + "' must be a whole UTC hour; got " + value);
+      }
+      return t;
+    }
+  }
+
+  private static Map<String, String> query(String rawQuery) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (rawQuery == null || rawQuery.isEmpty()) {
+      return out;
+    }
+    for (String pair : rawQuery.split("&")) {
+      if (pair.isEmpty()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      String name =
+          URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+      String value =
+          eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+      if (out.put(name, value) != null) {
+        throw new IllegalArgumentException(
+            "query parameter '" + name + "' is given more than once");
+      }
+    }
+    return out;
+  }
+
+  private static void error(HttpExchange ex, int status, String message) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("error", message);
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    send(ex, status, "application/json", out.toByteArray());
+  }
+
+  private static void send(HttpExchange ex, int status, String contentType, byte[] body)
+      throws IOException {
+    ex.getResponseHeaders().set("Content-Type", contentType);
+    boolean head = "HEAD".equals(ex.getRequestMethod());
+    ex.sendResponseHeaders(status, head ? -1 : body.length);
+    if (!head) {
+      try (OutputStream os = ex.getResponseBody()) {
+        os.write(body);
+      }
+    }
+  }
+}
