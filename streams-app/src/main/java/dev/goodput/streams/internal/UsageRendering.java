@@ -2,6 +2,7 @@ package dev.goodput.streams.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.goodput.streams.api.UsageColumns;
 import dev.goodput.streams.api.UsageCounters;
 import dev.goodput.streams.api.UsageReport;
 import dev.goodput.streams.api.UsageRow;

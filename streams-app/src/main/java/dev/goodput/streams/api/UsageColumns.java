@@ -1,6 +1,5 @@
-package dev.goodput.streams.internal;
+package dev.goodput.streams.api;
 
-import dev.goodput.streams.api.UsageCounters;
 import java.util.List;
 import java.util.function.ToLongFunction;
 

@@ -1,0 +1,57 @@
+package dev.goodput.cli;
+
+import org.apache.kafka.common.config.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code goodput} command line. */
+@Command(
+    name = "goodput",
+    mixinStandardHelpOptions = true,
+    versionProvider = Goodput.Version.class,
+    description =
+        "Streaming telemetry for LLM inference: exact usage, cost and goodput per tenant.",
+    subcommands = {
+      RunCommand.class,
+      PublishCommand.class,
+      UsageCommand.class,
+      CommandLine.HelpCommand.class
+    })
+public final class Goodput implements Runnable {
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
+  }
+
+  public static void main(String[] args) {
+    System.exit(execute(args));
+  }
+
+  /** Runs a command and returns its exit code: 0 ok, 1 failed, 2 bad usage or configuration. */
+  public static int execute(String... args) {
+    return new CommandLine(new Goodput())
+        .setExecutionExceptionHandler(
+            (e, cmd, parsed) -> {
+              if (e instanceof ConfigException) {
+                cmd.getErr().println("goodput: configuration error: " + e.getMessage());
+                return 2;
+              }
+              cmd.getErr()
+                  .println("goodput: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+              return 1;
+            })
+        .execute(args);
+  }
+
+  /** The version from the jar manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = Goodput.class.getPackage().getImplementationVersion();
+      return new String[] {"goodput " + (v == null ? "(development build)" : v)};
+    }
+  }
+}

@@ -1,0 +1,159 @@
+package dev.goodput.cli.internal;
+
+import dev.goodput.exporters.api.PipelineMetrics;
+import dev.goodput.streams.api.ApiConfig;
+import dev.goodput.streams.api.ApiServer;
+import dev.goodput.streams.api.GoodputTopology;
+import dev.goodput.streams.api.StreamsAppConfig;
+import dev.goodput.streams.api.Topic;
+import dev.goodput.streams.api.Topics;
+import dev.goodput.streams.api.UsageQueries;
+import java.io.IOException;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running instance of the pipeline: the public topics (created if missing), the Kafka Streams
+ * application, and the HTTP API with {@code /metrics}. Closing it stops them in reverse order.
+ */
+public final class Pipeline implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Pipeline.class);
+
+  private final KafkaStreams streams;
+  private final UsageQueries queries;
+  private final PipelineMetrics metrics;
+  private final ApiServer api;
+
+  private Pipeline(
+      KafkaStreams streams, UsageQueries queries, PipelineMetrics metrics, ApiServer api) {
+    this.streams = streams;
+    this.queries = queries;
+    this.metrics = metrics;
+    this.api = api;
+  }
+
+  /**
+   * Starts the pipeline against the Kafka cluster named in {@code kafka} (client properties).
+   *
+   * @throws IllegalStateException if the topics cannot be created or the API port is taken
+   */
+  public static Pipeline start(
+      Map<String, String> kafka, StreamsAppConfig streamsConfig, ApiConfig apiConfig) {
+    ensureTopics(kafka, streamsConfig);
+    KafkaStreams streams =
+        new KafkaStreams(
+            GoodputTopology.build(streamsConfig), streamsConfig.streamsProperties(kafka));
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          LOG.error("stream thread failed; stopping this instance (see /healthz)", e);
+          return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+    UsageQueries queries = UsageQueries.of(streams);
+    PipelineMetrics metrics = PipelineMetrics.create(queries, streams);
+    streams.start();
+    ApiServer api;
+    try {
+      api = ApiServer.start(apiConfig, queries, health(streams), metrics.handler());
+    } catch (IOException e) {
+      metrics.close();
+      streams.close(Duration.ofSeconds(30));
+      throw new IllegalStateException(
+          "the API could not listen on "
+              + apiConfig.bindAddress()
+              + ":"
+              + apiConfig.port()
+              + " ("
+              + e.getMessage()
+              + "); is the port taken? Choose another with --port.",
+          e);
+    }
+    return new Pipeline(streams, queries, metrics, api);
+  }
+
+  private static ApiServer.Health health(KafkaStreams streams) {
+    return new ApiServer.Health() {
+      @Override
+      public boolean alive() {
+        KafkaStreams.State s = streams.state();
+        return s != KafkaStreams.State.ERROR && s != KafkaStreams.State.PENDING_ERROR;
+      }
+
+      @Override
+      public boolean ready() {
+        return streams.state() == KafkaStreams.State.RUNNING;
+      }
+    };
+  }
+
+  /** Creates the public topics that do not exist yet; existing ones are left as they are. */
+  static void ensureTopics(Map<String, String> kafka, StreamsAppConfig config) {
+    Map<String, Object> adminProps = Map.copyOf(kafka);
+    try (Admin admin = Admin.create(adminProps)) {
+      Set<String> existing = admin.listTopics().names().get();
+      List<NewTopic> missing = new ArrayList<>();
+      for (Topic<?, ?> t : Topics.ALL) {
+        if (!existing.contains(t.name())) {
+          missing.add(
+              new NewTopic(
+                  t.name(),
+                  Optional.of(config.topicPartitions()),
+                  config.topicReplicationFactor() < 0
+                      ? Optional.empty()
+                      : Optional.of(config.topicReplicationFactor())));
+        }
+      }
+      if (!missing.isEmpty()) {
+        admin.createTopics(missing).all().get();
+      }
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        throw new IllegalStateException(
+            "could not create the topics on "
+                + kafka.get("bootstrap.servers")
+                + ": "
+                + e.getCause().getMessage()
+                + "; check the kafka section of the config (bootstrap.servers, security).",
+            e.getCause());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while creating topics", e);
+    }
+  }
+
+  public KafkaStreams streams() {
+    return streams;
+  }
+
+  public UsageQueries queries() {
+    return queries;
+  }
+
+  /** The base URL of the API, e.g. {@code http://127.0.0.1:8080}. */
+  public URI apiUri() {
+    return api.baseUri();
+  }
+
+  @Override
+  public void close() {
+    api.close();
+    metrics.close();
+    if (!streams.close(Duration.ofSeconds(60))) {
+      LOG.warn("Kafka Streams did not stop within 60 s");
+    }
+  }
+}

@@ -1,0 +1,334 @@
+package dev.goodput.cli.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.goodput.ingest.api.EventWriter;
+import dev.goodput.ingest.api.InferenceEvent;
+import dev.goodput.ingest.api.Status;
+import dev.goodput.streams.api.ApiConfig;
+import dev.goodput.streams.api.StreamsAppConfig;
+import dev.goodput.streams.api.Topics;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The pipeline on a real broker: events produced with a plain Kafka producer are read back through
+ * the usage API and {@code /metrics}, and must equal a straightforward recomputation exactly.
+ */
+class PipelineIT {
+
+  private static final List<String> TENANTS = List.of("acme", "globex", "t\u00e9nant \"q\"/x");
+  private static final List<String> MODELS = List.of("llama-3.3-70b-instruct", "deepseek-v2.5");
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  @TempDir Path dir;
+
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void shouldServeExactUsageAndMetricsForEventsProducedToKafka() throws Exception {
+    try (TestKafka kafka = TestKafka.start(dir.resolve("kafka"));
+        Pipeline pipeline = startPipeline(kafka.bootstrapServers())) {
+      // Given 600 events over three hours, three tenants (one with quotes, a slash and unicode),
+      // two models, all statuses, keyed by tenant, by nothing, or by junk; and 7 malformed records
+      Instant hour0 = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(3, ChronoUnit.HOURS);
+      List<InferenceEvent> events = randomEvents(600, hour0, new SplittableRandom(42));
+      List<byte[]> malformed = new ArrayList<>();
+      for (int i = 0; i < 7; i++) {
+        malformed.add(
+            ("{\"event_id\":\"bad-" + i + "\",\"tenant\":\"acme\"}")
+                .getBytes(StandardCharsets.UTF_8));
+      }
+      produce(kafka.bootstrapServers(), events, malformed);
+
+      // When the pipeline has read all 607 records
+      awaitMetric(pipeline.apiUri(), 607);
+
+      // Then each tenant's hourly and total usage equals a recomputation from the events
+      for (String tenant : TENANTS) {
+        JsonNode report =
+            getJson(pipeline.apiUri(), tenant, hour0, hour0.plus(3, ChronoUnit.HOURS), "hour");
+        Map<String, long[]> expected = expectedRows(events, tenant);
+        Map<String, long[]> actual = new TreeMap<>();
+        for (JsonNode row : report.get("rows")) {
+          actual.put(row.get("start").asText() + " " + row.get("model").asText(), counters(row));
+        }
+        assertThat(actual).as(tenant).containsOnlyKeys(expected.keySet());
+        expected.forEach(
+            (k, v) -> assertThat(actual.get(k)).as(tenant + " " + k).containsExactly(v));
+        long[] total = new long[8];
+        expected.values().forEach(v -> add(total, v));
+        assertThat(counters(report.get("totals"))).as(tenant + " totals").containsExactly(total);
+      }
+
+      // And /metrics serves the same totals per tenant and model, and the outcome counts
+      String metrics = get(pipeline.apiUri().resolve("/metrics")).body();
+      for (String tenant : TENANTS) {
+        for (String model : MODELS) {
+          long[] sum = new long[8];
+          for (InferenceEvent e : events) {
+            if (e.tenant().equals(tenant) && e.model().equals(model)) {
+              add(sum, of(e));
+            }
+          }
+          // client_java writes labels sorted by name
+          String series = "model=\"" + model + "\"";
+          String tenantLabel = "tenant=\"" + escape(tenant) + "\"";
+          assertThat(
+                  sample(
+                      metrics, "inference_input_tokens_total{" + series + "," + tenantLabel + "}"))
+              .isEqualTo(sum[4]);
+          assertThat(
+                  sample(
+                      metrics, "inference_output_tokens_total{" + series + "," + tenantLabel + "}"))
+              .isEqualTo(sum[6]);
+          assertThat(
+                  sample(
+                      metrics,
+                      "inference_requests_total{" + series + ",status=\"ok\"," + tenantLabel + "}"))
+              .isEqualTo(sum[1]);
+          assertThat(
+                  sample(
+                      metrics,
+                      "inference_requests_total{"
+                          + series
+                          + ",status=\"cancelled\","
+                          + tenantLabel
+                          + "}"))
+              .isEqualTo(sum[3]);
+        }
+      }
+      assertThat(sample(metrics, "goodput_events_total{outcome=\"accepted\"}")).isEqualTo(600);
+      assertThat(sample(metrics, "goodput_events_total{outcome=\"rejected\"}")).isEqualTo(7);
+      assertThat(metrics).contains("jvm_memory_used_bytes").contains("kafka_stream_");
+
+      // And the malformed records are on the dead-letter topic with a reason
+      List<ConsumerRecord<byte[], byte[]>> dead =
+          readAll(kafka.bootstrapServers(), Topics.DEAD_LETTERS.name(), 7);
+      assertThat(dead).hasSize(7);
+      assertThat(dead)
+          .allSatisfy(
+              r ->
+                  assertThat(
+                          new String(
+                              r.headers().lastHeader(Topics.DeadLetters.ERROR).value(),
+                              StandardCharsets.UTF_8))
+                      .isEqualTo("missing required field \"model\""));
+    }
+  }
+
+  private Pipeline startPipeline(String bootstrap) {
+    StreamsAppConfig streams =
+        new StreamsAppConfig(
+            Map.of(
+                StreamsAppConfig.STATE_DIR, dir.resolve("streams").toString(),
+                StreamsAppConfig.TOPIC_PARTITIONS, "3",
+                StreamsAppConfig.TOPIC_REPLICATION_FACTOR, "1"));
+    ApiConfig api = new ApiConfig(Map.of(ApiConfig.PORT, "0"));
+    return Pipeline.start(Map.of("bootstrap.servers", bootstrap), streams, api);
+  }
+
+  static List<InferenceEvent> randomEvents(int n, Instant hour0, SplittableRandom random) {
+    List<InferenceEvent> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Status status = Status.values()[random.nextInt(10) < 8 ? 0 : 1 + random.nextInt(2)];
+      long input = random.nextInt(4000);
+      long cached = random.nextInt((int) input + 1);
+      long output = status == Status.OK ? 1 + random.nextInt(800) : random.nextInt(50);
+      long reasoning = random.nextInt((int) output + 1) / 2;
+      double ttft = 20 + random.nextInt(2000);
+      out.add(
+          new InferenceEvent(
+              "ev-" + i,
+              TENANTS.get(random.nextInt(TENANTS.size())),
+              MODELS.get(random.nextInt(MODELS.size())),
+              hour0.toEpochMilli() + random.nextLong(3 * 3_600_000L),
+              status,
+              input,
+              cached,
+              output,
+              reasoning,
+              status == Status.OK ? ttft : null,
+              status == Status.OK ? ttft + 25.0 * output : null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              Map.of()));
+    }
+    return out;
+  }
+
+  private static void produce(
+      String bootstrap, List<InferenceEvent> events, List<byte[]> malformed) {
+    Properties p = new Properties();
+    p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ProducerConfig.ACKS_CONFIG, "all");
+    try (KafkaProducer<byte[], byte[]> producer =
+        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+      int i = 0;
+      for (InferenceEvent e : events) {
+        byte[] key =
+            switch (i++ % 3) {
+              case 0 -> e.tenant().getBytes(StandardCharsets.UTF_8);
+              case 1 -> null;
+              default -> ("junk-" + i).getBytes(StandardCharsets.UTF_8);
+            };
+        producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), key, EventWriter.toJson(e)));
+      }
+      for (byte[] m : malformed) {
+        producer.send(new ProducerRecord<>(Topics.REQUESTS.name(), null, m));
+      }
+      producer.flush();
+    }
+  }
+
+  /** tenant's expected hourly rows: "start model" to the 8 counters. */
+  private static Map<String, long[]> expectedRows(List<InferenceEvent> events, String tenant) {
+    Map<String, long[]> out = new HashMap<>();
+    for (InferenceEvent e : events) {
+      if (!e.tenant().equals(tenant)) {
+        continue;
+      }
+      String hour = Instant.ofEpochMilli(e.timestampMs()).truncatedTo(ChronoUnit.HOURS).toString();
+      add(out.computeIfAbsent(hour + " " + e.model(), k -> new long[8]), of(e));
+    }
+    return out;
+  }
+
+  private static long[] of(InferenceEvent e) {
+    return new long[] {
+      1,
+      e.status() == Status.OK ? 1 : 0,
+      e.status() == Status.ERROR ? 1 : 0,
+      e.status() == Status.CANCELLED ? 1 : 0,
+      e.inputTokens(),
+      e.cachedInputTokens(),
+      e.outputTokens(),
+      e.reasoningTokens()
+    };
+  }
+
+  private static void add(long[] into, long[] v) {
+    for (int i = 0; i < into.length; i++) {
+      into[i] += v[i];
+    }
+  }
+
+  private static long[] counters(JsonNode n) {
+    String[] names = {
+      "requests",
+      "requests_ok",
+      "requests_error",
+      "requests_cancelled",
+      "input_tokens",
+      "cached_input_tokens",
+      "output_tokens",
+      "reasoning_tokens"
+    };
+    long[] out = new long[names.length];
+    for (int i = 0; i < names.length; i++) {
+      out[i] = n.get(names[i]).asLong();
+    }
+    return out;
+  }
+
+  private static JsonNode getJson(
+      URI api, String tenant, Instant from, Instant to, String granularity) throws Exception {
+    String path =
+        "/v1/tenants/"
+            + java.net.URLEncoder.encode(tenant, StandardCharsets.UTF_8).replace("+", "%20")
+            + "/usage?from="
+            + from
+            + "&to="
+            + to
+            + "&granularity="
+            + granularity;
+    HttpResponse<String> r = get(URI.create(api + path));
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return new ObjectMapper().readTree(r.body());
+  }
+
+  private static HttpResponse<String> get(URI uri) throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Waits until goodput_events_total over all outcomes reaches {@code records}. */
+  private static void awaitMetric(URI api, long records) throws Exception {
+    long seen = -1;
+    while (seen < records) {
+      Thread.sleep(200);
+      String body = get(api.resolve("/metrics")).body();
+      Matcher m = Pattern.compile("(?m)^goodput_events_total\\{[^}]*} (\\S+)$").matcher(body);
+      seen = 0;
+      while (m.find()) {
+        seen += (long) Double.parseDouble(m.group(1));
+      }
+    }
+    assertThat(seen).isEqualTo(records);
+  }
+
+  /** The value of one exposition line, e.g. {@code name{labels} 12.0}. */
+  private static long sample(String exposition, String series) {
+    for (String line : exposition.split("\n")) {
+      if (line.startsWith(series + " ")) {
+        return (long) Double.parseDouble(line.substring(series.length() + 1).trim());
+      }
+    }
+    throw new AssertionError("no sample " + series + " in /metrics");
+  }
+
+  private static String escape(String labelValue) {
+    return labelValue.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+  }
+
+  private static List<ConsumerRecord<byte[], byte[]>> readAll(
+      String bootstrap, String topic, int expected) {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.GROUP_ID_CONFIG, "it-reader");
+    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+    try (KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      c.subscribe(List.of(topic));
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (out.size() < expected && System.currentTimeMillis() < deadline) {
+        c.poll(java.time.Duration.ofMillis(200)).forEach(out::add);
+      }
+    }
+    return out;
+  }
+}
