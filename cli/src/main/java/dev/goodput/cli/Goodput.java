@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
     description =
         "Streaming telemetry for LLM inference: exact usage, cost and goodput per tenant.",
     subcommands = {
+      DemoCommand.class,
       RunCommand.class,
       PublishCommand.class,
       UsageCommand.class,

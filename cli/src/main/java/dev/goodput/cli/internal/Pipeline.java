@@ -20,6 +20,8 @@ import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
@@ -152,7 +154,10 @@ public final class Pipeline implements AutoCloseable {
   public void close() {
     api.close();
     metrics.close();
-    if (!streams.close(Duration.ofSeconds(60))) {
+    // Leave the group: otherwise a restarted instance waits a session timeout for its old self.
+    if (!streams.close(
+        CloseOptions.groupMembershipOperation(GroupMembershipOperation.LEAVE_GROUP)
+            .withTimeout(Duration.ofSeconds(60)))) {
       LOG.warn("Kafka Streams did not stop within 60 s");
     }
   }

@@ -14,27 +14,28 @@ public final class UntilStopped {
   private final CountDownLatch stopRequested = new CountDownLatch(1);
   private final CountDownLatch cleanedUp = new CountDownLatch(1);
   private volatile int exitCode;
+  private Thread hook;
 
   private UntilStopped() {}
 
   /** Installs the signal handling; call before starting anything that must be stopped. */
   public static UntilStopped install() {
     UntilStopped u = new UntilStopped();
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  u.stopRequested.countDown();
-                  try {
-                    u.cleanedUp.await(120, TimeUnit.SECONDS);
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                  LogManager.shutdown();
-                  // A signal would otherwise end the JVM with 128 + signal number.
-                  Runtime.getRuntime().halt(u.exitCode);
-                },
-                "goodput-shutdown"));
+    u.hook =
+        new Thread(
+            () -> {
+              u.stopRequested.countDown();
+              try {
+                u.cleanedUp.await(120, TimeUnit.SECONDS);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+              LogManager.shutdown();
+              // A signal would otherwise end the JVM with 128 + signal number.
+              Runtime.getRuntime().halt(u.exitCode);
+            },
+            "goodput-shutdown");
+    Runtime.getRuntime().addShutdownHook(u.hook);
     return u;
   }
 
@@ -52,9 +53,17 @@ public final class UntilStopped {
     }
   }
 
-  /** Signals that everything is closed; a pending signal then ends the process with this code. */
+  /**
+   * Signals that everything is closed. If a signal is stopping the process, it then ends with this
+   * code; otherwise the signal handling is removed and the caller exits as it sees fit.
+   */
   public void done(int code) {
     exitCode = code;
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException shutdownInProgress) {
+      // A signal started the shutdown; the hook is waiting for us.
+    }
     cleanedUp.countDown();
   }
 }

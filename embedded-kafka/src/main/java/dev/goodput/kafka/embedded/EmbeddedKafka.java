@@ -5,8 +5,11 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Properties;
 import kafka.server.KafkaConfig;
@@ -26,10 +29,12 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   private final KafkaRaftServer server;
   private final String bootstrapServers;
+  private final FileChannel lock;
 
-  private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers) {
+  private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers, FileChannel lock) {
     this.server = server;
     this.bootstrapServers = bootstrapServers;
+    this.lock = lock;
   }
 
   /**
@@ -41,6 +46,7 @@ public final class EmbeddedKafka implements AutoCloseable {
    * @throws IllegalStateException if the port is taken or the broker cannot start
    */
   public static EmbeddedKafka start(Path logDir, int port, PrintStream formatLog) {
+    FileChannel lock = lockDirectory(logDir);
     int clientPort = port == 0 ? freePort() : port;
     int controllerPort = freePort();
     Properties p = new Properties();
@@ -86,6 +92,7 @@ public final class EmbeddedKafka implements AutoCloseable {
             .run();
       }
     } catch (Exception e) {
+      closeQuietly(lock);
       throw new IllegalStateException(
           "could not format the Kafka log directory " + logDir + ": " + e.getMessage(), e);
     }
@@ -93,6 +100,7 @@ public final class EmbeddedKafka implements AutoCloseable {
     try {
       server.startup();
     } catch (RuntimeException e) {
+      closeQuietly(lock);
       throw new IllegalStateException(
           "the embedded Kafka broker did not start on 127.0.0.1:"
               + clientPort
@@ -101,7 +109,7 @@ public final class EmbeddedKafka implements AutoCloseable {
               + "); is the port taken? Choose another with --kafka-port.",
           e);
     }
-    return new EmbeddedKafka(server, "127.0.0.1:" + clientPort);
+    return new EmbeddedKafka(server, "127.0.0.1:" + clientPort, lock);
   }
 
   /** {@code host:port} for clients' {@code bootstrap.servers}. */
@@ -114,6 +122,40 @@ public final class EmbeddedKafka implements AutoCloseable {
   public void close() {
     server.shutdown();
     server.awaitShutdown();
+    closeQuietly(lock);
+  }
+
+  /**
+   * Two brokers on one log directory corrupt it, and Kafka's own lock is taken only after the
+   * metadata log is open; so hold a lock of our own first.
+   */
+  private static FileChannel lockDirectory(Path logDir) {
+    Path lockFile = logDir.toAbsolutePath().resolveSibling(logDir.getFileName() + ".lock");
+    try {
+      Files.createDirectories(lockFile.getParent());
+      FileChannel channel =
+          FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      if (channel.tryLock() == null) {
+        channel.close();
+        throw new IllegalStateException(
+            "another process is running a broker on "
+                + logDir
+                + "; stop it first, or use another data directory");
+      }
+      return channel;
+    } catch (IOException | OverlappingFileLockException e) {
+      throw new IllegalStateException(
+          "could not lock " + lockFile + " (" + e.getMessage() + "); is another broker using it?",
+          e);
+    }
+  }
+
+  private static void closeQuietly(FileChannel channel) {
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // Closing releases the lock; the OS releases it at exit anyway.
+    }
   }
 
   private static int freePort() {
