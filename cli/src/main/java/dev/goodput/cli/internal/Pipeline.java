@@ -19,6 +19,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
@@ -109,13 +110,19 @@ public final class Pipeline implements AutoCloseable {
       List<NewTopic> missing = new ArrayList<>();
       for (Topic<?, ?> t : Topics.ALL) {
         if (!existing.contains(t.name())) {
-          missing.add(
+          NewTopic topic =
               new NewTopic(
                   t.name(),
-                  Optional.of(config.topicPartitions()),
+                  // The catalog is small and read in full by every instance.
+                  Optional.of(t.compacted() ? 1 : config.topicPartitions()),
                   config.topicReplicationFactor() < 0
                       ? Optional.empty()
-                      : Optional.of(config.topicReplicationFactor())));
+                      : Optional.of(config.topicReplicationFactor()));
+          if (t.compacted()) {
+            topic.configs(
+                Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+          }
+          missing.add(topic);
         }
       }
       if (!missing.isEmpty()) {

@@ -2,9 +2,11 @@ package dev.goodput.streams.api;
 
 import dev.goodput.ingest.api.InferenceEvent;
 import dev.goodput.streams.internal.AccountingProcessor;
+import dev.goodput.streams.internal.CatalogLoader;
 import dev.goodput.streams.internal.Codecs;
 import dev.goodput.streams.internal.ParseProcessor;
 import dev.goodput.streams.internal.Parsed;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.Serde;
@@ -26,31 +28,61 @@ public final class GoodputTopology {
   private GoodputTopology() {}
 
   /**
-   * The topology: parse and validate each record (rejects go to the dead-letter topic), repartition
-   * valid events by tenant, and add each to its tenant's hourly usage and running totals. Every
-   * record's outcome is counted in a state store, in the same transaction as its effects.
+   * The topology: parse and validate each record (rejects go to the dead-letter topic, events older
+   * than the retention to the expired topic), repartition valid events by tenant, drop duplicates
+   * within the dedup window, and add each accepted event, priced and judged by the catalog, to its
+   * tenant's hourly usage (with latency sketches) and running totals. Every record's outcome is
+   * counted in a state store, in the same transaction as its effects.
    */
   public static Topology build(StreamsAppConfig config) {
     StreamsBuilder builder = new StreamsBuilder();
     builder.addStateStore(store(StoreNames.OUTCOMES_INGRESS, Serdes.String(), Serdes.Long()));
     builder.addStateStore(store(StoreNames.OUTCOMES_ACCOUNTING, Serdes.String(), Serdes.Long()));
-    builder.addStateStore(store(StoreNames.USAGE_HOURLY, Codecs.USAGE_KEY, Codecs.USAGE_COUNTERS));
+    builder.addStateStore(store(StoreNames.USAGE_HOURLY, Codecs.USAGE_KEY, Codecs.HOURLY_VALUE));
     builder.addStateStore(store(StoreNames.USAGE_TOTALS, Codecs.SERIES_KEY, Codecs.USAGE_COUNTERS));
+    Duration dedupWindow = Duration.ofMillis(config.dedupWindowMs());
+    builder.addStateStore(
+        Stores.windowStoreBuilder(
+                Stores.persistentWindowStore(StoreNames.DEDUP, dedupWindow, dedupWindow, false),
+                Serdes.Bytes(),
+                Serdes.Long())
+            .withCachingEnabled());
+    // Every instance holds the whole catalog: any event may need any entry.
+    builder.addGlobalStore(
+        Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(StoreNames.CATALOG),
+                Topics.CATALOG.keySerde(),
+                Topics.CATALOG.valueSerde())
+            .withLoggingDisabled(),
+        Topics.CATALOG.name(),
+        Topics.CATALOG.consumed("read-catalog"),
+        () -> new CatalogLoader(StoreNames.CATALOG));
 
+    long retentionMs = config.retentionMs();
     Map<String, KStream<byte[], Parsed>> routes =
         builder.stream(Topics.REQUESTS.name(), Topics.REQUESTS.consumed("read-requests"))
-            .process(ParseProcessor::new, Named.as("parse"), StoreNames.OUTCOMES_INGRESS)
+            .process(
+                () -> new ParseProcessor(retentionMs),
+                Named.as("parse"),
+                StoreNames.OUTCOMES_INGRESS)
             .split(Named.as("route-"))
-            .branch((key, parsed) -> parsed.isRejected(), Branched.as("rejected"))
+            .branch(
+                (key, parsed) -> parsed.route() == Parsed.Route.REJECTED, Branched.as("rejected"))
+            .branch((key, parsed) -> parsed.route() == Parsed.Route.EXPIRED, Branched.as("expired"))
             .defaultBranch(Branched.as("valid"));
 
     routes
         .get("route-rejected")
-        .mapValues(Parsed::rejectedBytes, Named.as("original-bytes"))
+        .mapValues(Parsed::original, Named.as("rejected-original-bytes"))
         .to(Topics.DEAD_LETTERS.name(), Topics.DEAD_LETTERS.produced("write-dead-letters"));
+    routes
+        .get("route-expired")
+        .mapValues(Parsed::original, Named.as("expired-original-bytes"))
+        .to(Topics.EXPIRED.name(), Topics.EXPIRED.produced("write-expired"));
 
-    // Whatever the producer keyed by, all of a tenant's events must meet in one task: its hourly
-    // rows are then local to one instance, and a tenant's query goes to one place.
+    // Whatever the producer keyed by, all of a tenant's events must meet in one task: its dedup
+    // state and hourly rows are then local to one instance, and a tenant's query goes to one place.
+    long dedupWindowMs = config.dedupWindowMs();
     routes
         .get("route-valid")
         .map(
@@ -60,10 +92,11 @@ public final class GoodputTopology {
             Repartitioned.<String, InferenceEvent>with(Serdes.String(), Codecs.EVENT)
                 .withName("by-tenant"))
         .process(
-            AccountingProcessor::new,
+            () -> new AccountingProcessor(dedupWindowMs),
             Named.as("account"),
             StoreNames.USAGE_HOURLY,
             StoreNames.USAGE_TOTALS,
+            StoreNames.DEDUP,
             StoreNames.OUTCOMES_ACCOUNTING);
 
     Properties topologyProps = new Properties();

@@ -1,4 +1,4 @@
 package dev.goodput.streams.api;
 
 /** One stored hourly row: a tenant's usage of one model in one UTC hour. */
-public record HourlyUsage(UsageKey key, UsageCounters counters) {}
+public record HourlyUsage(UsageKey key, UsageCounters counters, LatencySketches sketches) {}

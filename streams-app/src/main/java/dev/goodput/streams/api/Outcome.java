@@ -9,8 +9,12 @@ import java.util.Locale;
 public enum Outcome {
   /** Valid and counted in every aggregate. */
   ACCEPTED,
+  /** The same tenant and event_id as an event accepted within the dedup window; ignored. */
+  DUPLICATE,
   /** Not JSON, failing the schema or a cross-field rule; written to the dead-letter topic. */
-  REJECTED;
+  REJECTED,
+  /** Older than the retention when processed; written to the expired topic. */
+  EXPIRED;
 
   /** The label value of {@code goodput_events_total{outcome}}. */
   public String label() {

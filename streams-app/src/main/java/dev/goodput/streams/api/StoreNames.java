@@ -14,5 +14,11 @@ public final class StoreNames {
   /** Outcome counts decided while accounting (after the repartition by tenant). */
   public static final String OUTCOMES_ACCOUNTING = "outcomes-accounting";
 
+  /** Event ids accepted within the dedup window, per tenant (a window store). */
+  public static final String DEDUP = "dedup";
+
+  /** The price and SLO policy catalog: a global store every instance holds in full. */
+  public static final String CATALOG = "catalog";
+
   private StoreNames() {}
 }

@@ -23,6 +23,8 @@ public final class StreamsAppConfig extends AbstractConfig {
   public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
   public static final String TOPIC_PARTITIONS = "topic.partitions";
   public static final String TOPIC_REPLICATION_FACTOR = "topic.replication.factor";
+  public static final String DEDUP_WINDOW_MS = "dedup.window.ms";
+  public static final String RETENTION_MS = "retention.ms";
 
   private static final ConfigDef DEF =
       new ConfigDef()
@@ -77,7 +79,23 @@ public final class StreamsAppConfig extends AbstractConfig {
               ConfigDef.Range.atLeast(-1),
               Importance.MEDIUM,
               "Replication factor of created topics, internal ones included; -1 takes the broker"
-                  + " default.");
+                  + " default.")
+          .define(
+              DEDUP_WINDOW_MS,
+              Type.LONG,
+              24 * 3_600_000L,
+              ConfigDef.Range.atLeast(60_000L),
+              Importance.HIGH,
+              "How long an accepted event_id is remembered, in milliseconds of processing time: a"
+                  + " second event of the same tenant and event_id within it is a duplicate.")
+          .define(
+              RETENTION_MS,
+              Type.LONG,
+              35 * 24 * 3_600_000L,
+              ConfigDef.Range.atLeast(3_600_000L),
+              Importance.HIGH,
+              "Chargeback retention, in milliseconds: an event older than this (by the wall clock"
+                  + " when processed) is expired instead of accepted.");
 
   public StreamsAppConfig(Map<String, ?> values) {
     super(DEF, values, false);
@@ -98,6 +116,14 @@ public final class StreamsAppConfig extends AbstractConfig {
 
   public short topicReplicationFactor() {
     return getShort(TOPIC_REPLICATION_FACTOR);
+  }
+
+  public long dedupWindowMs() {
+    return getLong(DEDUP_WINDOW_MS);
+  }
+
+  public long retentionMs() {
+    return getLong(RETENTION_MS);
   }
 
   /**

@@ -6,10 +6,16 @@ import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.Produced;
 
 /**
- * One Kafka topic of the pipeline: its name and the serdes of its keys and values. Every read and
- * write of a topic goes through its descriptor, so the name and the formats live in one place.
+ * One Kafka topic of the pipeline: its name, the serdes of its keys and values, and whether it is
+ * compacted (only the latest value per key is kept). Every read and write of a topic goes through
+ * its descriptor, so the name and the formats live in one place.
  */
-public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde) {
+public record Topic<K, V>(String name, Serde<K> keySerde, Serde<V> valueSerde, boolean compacted) {
+
+  /** A topic with time-based retention (the broker's default cleanup policy). */
+  public Topic(String name, Serde<K> keySerde, Serde<V> valueSerde) {
+    this(name, keySerde, valueSerde, false);
+  }
 
   public Topic {
     Objects.requireNonNull(name, "name");

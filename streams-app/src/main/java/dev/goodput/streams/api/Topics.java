@@ -21,8 +21,19 @@ public final class Topics {
   public static final Topic<byte[], byte[]> DEAD_LETTERS =
       new Topic<>("inference.requests.dlq.v1", Serdes.ByteArray(), Serdes.ByteArray());
 
+  /** Events older than the retention when processed: the original key and bytes. */
+  public static final Topic<byte[], byte[]> EXPIRED =
+      new Topic<>("inference.requests.expired.v1", Serdes.ByteArray(), Serdes.ByteArray());
+
+  /**
+   * The price and SLO policy catalog (compacted): key the entry's identity, value the entry as
+   * JSON. Written by {@code goodput config apply}; entries are replaced, never deleted.
+   */
+  public static final Topic<String, byte[]> CATALOG =
+      new Topic<>("goodput.catalog.v1", Serdes.String(), Serdes.ByteArray(), true);
+
   /** Every topic the pipeline expects to exist before it starts. */
-  public static final List<Topic<?, ?>> ALL = List.of(REQUESTS, DEAD_LETTERS);
+  public static final List<Topic<?, ?>> ALL = List.of(REQUESTS, DEAD_LETTERS, EXPIRED, CATALOG);
 
   private Topics() {}
 

@@ -1,5 +1,6 @@
 package dev.goodput.streams.api;
 
+import dev.goodput.streams.internal.HourlyValue;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -48,16 +49,16 @@ public final class UsageQueries {
   public List<HourlyUsage> hourly(String tenant, long fromMs, long toMs) {
     return read(
         () -> {
-          ReadOnlyKeyValueStore<UsageKey, UsageCounters> store =
+          ReadOnlyKeyValueStore<UsageKey, HourlyValue> store =
               stores.keyValueStore(StoreNames.USAGE_HOURLY);
           List<HourlyUsage> out = new ArrayList<>();
           // Keys sort by tenant, then hour; a key with an empty model is the start of its hour.
-          try (KeyValueIterator<UsageKey, UsageCounters> it =
+          try (KeyValueIterator<UsageKey, HourlyValue> it =
               store.range(new UsageKey(tenant, fromMs, ""), new UsageKey(tenant, toMs, ""))) {
             while (it.hasNext()) {
-              KeyValue<UsageKey, UsageCounters> kv = it.next();
+              KeyValue<UsageKey, HourlyValue> kv = it.next();
               if (kv.key.hourStartMs() < toMs) {
-                out.add(new HourlyUsage(kv.key, kv.value));
+                out.add(new HourlyUsage(kv.key, kv.value.counters(), kv.value.sketches()));
               }
             }
           }

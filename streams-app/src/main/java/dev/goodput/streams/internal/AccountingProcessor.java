@@ -1,43 +1,106 @@
 package dev.goodput.streams.internal;
 
+import dev.goodput.accounting.api.Accounting;
+import dev.goodput.accounting.api.Catalog;
+import dev.goodput.accounting.api.Verdict;
 import dev.goodput.ingest.api.InferenceEvent;
+import dev.goodput.streams.api.LatencySketches;
 import dev.goodput.streams.api.Outcome;
 import dev.goodput.streams.api.SeriesKey;
 import dev.goodput.streams.api.StoreNames;
 import dev.goodput.streams.api.UsageCounters;
 import dev.goodput.streams.api.UsageKey;
+import java.math.BigDecimal;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
- * Adds each accepted event to its tenant's hourly row and running totals. Runs after the
- * repartition by tenant, so all of a tenant's rows live in one task.
+ * Decides whether each valid event is the first of its tenant and event_id within the dedup window,
+ * and adds each accepted one, priced and judged with the catalog entries in effect at its
+ * timestamp, to its hourly row and running totals. Runs after the repartition by tenant, so all of
+ * a tenant's events and rows live in one task.
  */
 public final class AccountingProcessor implements Processor<String, InferenceEvent, Void, Void> {
-  private KeyValueStore<UsageKey, UsageCounters> hourly;
+
+  /** How often the catalog is re-read from its global store. */
+  static final Duration CATALOG_REFRESH = Duration.ofSeconds(1);
+
+  private final long dedupWindowMs;
+  private KeyValueStore<UsageKey, HourlyValue> hourly;
   private KeyValueStore<SeriesKey, UsageCounters> totals;
+  private WindowStore<Bytes, Long> dedup;
   private OutcomeCounter outcomes;
+  private CatalogView catalog;
+
+  public AccountingProcessor(long dedupWindowMs) {
+    this.dedupWindowMs = dedupWindowMs;
+  }
 
   @Override
   public void init(ProcessorContext<Void, Void> context) {
     hourly = context.getStateStore(StoreNames.USAGE_HOURLY);
     totals = context.getStateStore(StoreNames.USAGE_TOTALS);
+    dedup = context.getStateStore(StoreNames.DEDUP);
     outcomes = new OutcomeCounter(context.getStateStore(StoreNames.OUTCOMES_ACCOUNTING));
+    catalog = new CatalogView(context.getStateStore(StoreNames.CATALOG));
+    context.schedule(CATALOG_REFRESH, PunctuationType.WALL_CLOCK_TIME, now -> catalog.refresh());
   }
 
   @Override
   public void process(Record<String, InferenceEvent> record) {
     InferenceEvent e = record.value();
-    UsageCounters one = UsageCounters.of(e);
-    add(hourly, new UsageKey(e.tenant(), e.hourStartMs(), e.model()), one);
-    add(totals, new SeriesKey(e.tenant(), e.model()), one);
+    // The record timestamp is the processing time set by the parse step.
+    long seenAtMs = record.timestamp();
+    Bytes id = dedupKey(e);
+    if (seenWithinWindow(id, seenAtMs)) {
+      outcomes.increment(Outcome.DUPLICATE);
+      return;
+    }
+    dedup.put(id, e.timestampMs(), seenAtMs);
+
+    Catalog c = catalog.catalog();
+    BigDecimal cost =
+        c.price(e.tenant(), e.model(), e.timestampMs())
+            .map(p -> Accounting.cost(e, p))
+            .orElse(null);
+    Verdict verdict =
+        Accounting.judge(e, c.policy(e.tenant(), e.model(), e.sloClass(), e.timestampMs()));
+    UsageCounters one = UsageCounters.of(e, cost, verdict);
+
+    UsageKey hourKey = new UsageKey(e.tenant(), e.hourStartMs(), e.model());
+    HourlyValue row = hourly.get(hourKey);
+    LatencySketches sketches = row == null ? LatencySketches.empty() : row.sketches();
+    sketches.add(e, verdict.tpotMs());
+    hourly.put(hourKey, new HourlyValue(row == null ? one : row.counters().plus(one), sketches));
+
+    SeriesKey series = new SeriesKey(e.tenant(), e.model());
+    UsageCounters total = totals.get(series);
+    totals.put(series, total == null ? one : total.plus(one));
     outcomes.increment(Outcome.ACCEPTED);
   }
 
-  private static <K> void add(KeyValueStore<K, UsageCounters> store, K key, UsageCounters delta) {
-    UsageCounters current = store.get(key);
-    store.put(key, current == null ? delta : current.plus(delta));
+  private boolean seenWithinWindow(Bytes id, long atMs) {
+    // Ahead too: instances' clocks may differ a little.
+    try (WindowStoreIterator<Long> it =
+        dedup.fetch(id, atMs - dedupWindowMs, atMs + dedupWindowMs)) {
+      return it.hasNext();
+    }
+  }
+
+  private static Bytes dedupKey(InferenceEvent e) {
+    byte[] t = e.tenant().getBytes(StandardCharsets.UTF_8);
+    byte[] id = e.eventId().getBytes(StandardCharsets.UTF_8);
+    byte[] key = new byte[t.length + 1 + id.length];
+    System.arraycopy(t, 0, key, 0, t.length);
+    System.arraycopy(id, 0, key, t.length + 1, id.length);
+    return Bytes.wrap(key);
   }
 }

@@ -2,9 +2,12 @@ package dev.goodput.streams.internal;
 
 import dev.goodput.ingest.api.InferenceEvent;
 import dev.goodput.ingest.api.Status;
+import dev.goodput.streams.api.LatencySketches;
 import dev.goodput.streams.api.SeriesKey;
 import dev.goodput.streams.api.UsageCounters;
 import dev.goodput.streams.api.UsageKey;
+import java.math.BigDecimal;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -39,6 +42,11 @@ public final class Codecs {
       Serdes.serdeFrom(
           (topic, c) -> c == null ? null : writeCounters(c),
           (topic, b) -> b == null ? null : readCounters(b));
+
+  public static final Serde<HourlyValue> HOURLY_VALUE =
+      Serdes.serdeFrom(
+          (topic, v) -> v == null ? null : writeHourly(v),
+          (topic, b) -> b == null ? null : readHourly(b));
 
   public static final Serde<InferenceEvent> EVENT =
       Serdes.serdeFrom(
@@ -91,8 +99,22 @@ public final class Codecs {
   }
 
   private static byte[] writeCounters(UsageCounters c) {
-    return ByteBuffer.allocate(1 + 8 * Long.BYTES)
-        .put(VERSION)
+    ByteBuffer buf = ByteBuffer.allocate(countersSize(c));
+    putCounters(buf, c);
+    return buf.array();
+  }
+
+  private static UsageCounters readCounters(byte[] b) {
+    return getCounters(ByteBuffer.wrap(b));
+  }
+
+  private static int countersSize(UsageCounters c) {
+    return 1 + 14 * Long.BYTES + 2 * Integer.BYTES + c.cost().unscaledValue().bitLength() / 8 + 1;
+  }
+
+  private static void putCounters(ByteBuffer buf, UsageCounters c) {
+    byte[] unscaled = c.cost().unscaledValue().toByteArray();
+    buf.put(VERSION)
         .putLong(c.requests())
         .putLong(c.requestsOk())
         .putLong(c.requestsError())
@@ -101,21 +123,60 @@ public final class Codecs {
         .putLong(c.cachedInputTokens())
         .putLong(c.outputTokens())
         .putLong(c.reasoningTokens())
-        .array();
+        .putInt(c.cost().scale())
+        .putInt(unscaled.length)
+        .put(unscaled)
+        .putLong(c.unpricedRequests())
+        .putLong(c.goodRequests())
+        .putLong(c.goodOutputTokens())
+        .putLong(c.ttftViolations())
+        .putLong(c.tpotViolations())
+        .putLong(c.e2eViolations());
   }
 
-  private static UsageCounters readCounters(byte[] b) {
-    ByteBuffer buf = ByteBuffer.wrap(b);
+  private static UsageCounters getCounters(ByteBuffer buf) {
     checkVersion(buf.get(), "usage counters");
+    long requests = buf.getLong();
+    long ok = buf.getLong();
+    long error = buf.getLong();
+    long cancelled = buf.getLong();
+    long input = buf.getLong();
+    long cached = buf.getLong();
+    long output = buf.getLong();
+    long reasoning = buf.getLong();
+    int scale = buf.getInt();
+    byte[] unscaled = new byte[buf.getInt()];
+    buf.get(unscaled);
     return new UsageCounters(
-        buf.getLong(),
-        buf.getLong(),
+        requests,
+        ok,
+        error,
+        cancelled,
+        input,
+        cached,
+        output,
+        reasoning,
+        new BigDecimal(new BigInteger(unscaled), scale),
         buf.getLong(),
         buf.getLong(),
         buf.getLong(),
         buf.getLong(),
         buf.getLong(),
         buf.getLong());
+  }
+
+  private static byte[] writeHourly(HourlyValue v) {
+    byte[] sketches = v.sketches().toBytes();
+    ByteBuffer buf = ByteBuffer.allocate(countersSize(v.counters()) + sketches.length);
+    putCounters(buf, v.counters());
+    buf.put(sketches);
+    return buf.array();
+  }
+
+  private static HourlyValue readHourly(byte[] b) {
+    ByteBuffer buf = ByteBuffer.wrap(b);
+    UsageCounters counters = getCounters(buf);
+    return new HourlyValue(counters, LatencySketches.fromBytes(buf));
   }
 
   private static byte[] writeEvent(InferenceEvent e) {

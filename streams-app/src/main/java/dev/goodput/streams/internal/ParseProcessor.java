@@ -14,13 +14,19 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
- * Parses each input record. A valid event goes on with its event time as the record timestamp; a
- * rejected record goes on with its original bytes and the dead-letter headers, and is counted here,
- * in the same transaction as its dead-letter write.
+ * Parses each input record. A valid event goes on, its record timestamp set to the processing time
+ * (the dedup window is measured in it). A rejected record goes on with its original bytes and the
+ * dead-letter headers; an event older than the retention goes on as expired. Rejected and expired
+ * records are counted here, in the same transaction as their writes.
  */
 public final class ParseProcessor implements Processor<byte[], byte[], byte[], Parsed> {
+  private final long retentionMs;
   private ProcessorContext<byte[], Parsed> context;
   private OutcomeCounter outcomes;
+
+  public ParseProcessor(long retentionMs) {
+    this.retentionMs = retentionMs;
+  }
 
   @Override
   public void init(ProcessorContext<byte[], Parsed> context) {
@@ -30,10 +36,15 @@ public final class ParseProcessor implements Processor<byte[], byte[], byte[], P
 
   @Override
   public void process(Record<byte[], byte[]> record) {
-    ParseResult result = EventParser.parse(record.value(), context.currentSystemTimeMs());
+    long nowMs = context.currentSystemTimeMs();
+    ParseResult result = EventParser.parse(record.value(), nowMs);
     if (result instanceof ParseResult.Valid valid) {
-      context.forward(
-          record.withValue(Parsed.valid(valid.event())).withTimestamp(valid.event().timestampMs()));
+      if (valid.event().timestampMs() < nowMs - retentionMs) {
+        outcomes.increment(Outcome.EXPIRED);
+        context.forward(record.withValue(Parsed.expired(record.value())));
+      } else {
+        context.forward(record.withValue(Parsed.valid(valid.event())).withTimestamp(nowMs));
+      }
       return;
     }
     String reason = ((ParseResult.Invalid) result).reason();

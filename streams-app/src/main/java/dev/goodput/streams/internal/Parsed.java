@@ -2,18 +2,28 @@ package dev.goodput.streams.internal;
 
 import dev.goodput.ingest.api.InferenceEvent;
 
-/** A parsed input record: either a valid event, or the original bytes of a rejected one. */
-public record Parsed(InferenceEvent event, byte[] rejectedBytes) {
+/**
+ * A parsed input record: a valid event, or the original bytes of a record that goes no further
+ * (rejected or expired).
+ */
+public record Parsed(Route route, InferenceEvent event, byte[] original) {
+
+  /** Where a record goes after parsing. */
+  public enum Route {
+    VALID,
+    REJECTED,
+    EXPIRED
+  }
 
   public static Parsed valid(InferenceEvent event) {
-    return new Parsed(event, null);
+    return new Parsed(Route.VALID, event, null);
   }
 
   public static Parsed rejected(byte[] original) {
-    return new Parsed(null, original);
+    return new Parsed(Route.REJECTED, null, original);
   }
 
-  public boolean isRejected() {
-    return event == null;
+  public static Parsed expired(byte[] original) {
+    return new Parsed(Route.EXPIRED, null, original);
   }
 }

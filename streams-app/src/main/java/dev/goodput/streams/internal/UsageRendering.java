@@ -2,8 +2,8 @@ package dev.goodput.streams.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.goodput.streams.api.Percentiles;
 import dev.goodput.streams.api.UsageColumns;
-import dev.goodput.streams.api.UsageCounters;
 import dev.goodput.streams.api.UsageReport;
 import dev.goodput.streams.api.UsageRow;
 import java.io.ByteArrayOutputStream;
@@ -11,10 +11,14 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
-/** Renders a usage report as the contract's JSON document or as CSV with the same columns. */
+/**
+ * Renders a usage report as the contract's JSON document or as CSV with the same columns (a
+ * percentile object becomes four columns, e.g. {@code ttft_ms_p50}).
+ */
 public final class UsageRendering {
 
   private static final JsonFactory JSON = new JsonFactory();
+  private static final String[] QUANTILES = {"p50", "p90", "p95", "p99"};
 
   private UsageRendering() {}
 
@@ -26,18 +30,19 @@ public final class UsageRendering {
       g.writeStringField("from", report.from().toString());
       g.writeStringField("to", report.to().toString());
       g.writeStringField("granularity", report.granularity().label());
+      g.writeStringField("currency", "USD");
       g.writeArrayFieldStart("rows");
       for (UsageRow row : report.rows()) {
         g.writeStartObject();
         g.writeStringField("start", row.start().toString());
         g.writeStringField("end", row.end().toString());
         g.writeStringField("model", row.model());
-        counters(g, row.counters());
+        columns(g, new UsageColumns.Row(row.counters(), row.sketches()));
         g.writeEndObject();
       }
       g.writeEndArray();
       g.writeObjectFieldStart("totals");
-      counters(g, report.totals());
+      columns(g, new UsageColumns.Row(report.totals(), report.totalSketches()));
       g.writeEndObject();
       g.writeEndObject();
     } catch (IOException e) {
@@ -46,9 +51,23 @@ public final class UsageRendering {
     return out.toByteArray();
   }
 
-  private static void counters(JsonGenerator g, UsageCounters c) throws IOException {
+  private static void columns(JsonGenerator g, UsageColumns.Row row) throws IOException {
     for (UsageColumns.Column col : UsageColumns.ALL) {
-      g.writeNumberField(col.name(), col.value().applyAsLong(c));
+      Object v = col.value().apply(row);
+      switch (col.kind()) {
+        case INTEGER -> g.writeNumberField(col.name(), (Long) v);
+        case DECIMAL_STRING -> g.writeStringField(col.name(), (String) v);
+        case FRACTION -> g.writeNumberField(col.name(), (Double) v);
+        case PERCENTILES -> {
+          Percentiles p = (Percentiles) v;
+          g.writeObjectFieldStart(col.name());
+          g.writeNumberField("p50", p.p50());
+          g.writeNumberField("p90", p.p90());
+          g.writeNumberField("p95", p.p95());
+          g.writeNumberField("p99", p.p99());
+          g.writeEndObject();
+        }
+      }
     }
   }
 
@@ -56,7 +75,13 @@ public final class UsageRendering {
   public static byte[] csv(UsageReport report) {
     StringBuilder sb = new StringBuilder("start,end,model");
     for (UsageColumns.Column col : UsageColumns.ALL) {
-      sb.append(',').append(col.name());
+      if (col.kind() == UsageColumns.Kind.PERCENTILES) {
+        for (String q : QUANTILES) {
+          sb.append(',').append(col.name()).append('_').append(q);
+        }
+      } else {
+        sb.append(',').append(col.name());
+      }
     }
     sb.append("\r\n");
     for (UsageRow row : report.rows()) {
@@ -65,8 +90,15 @@ public final class UsageRendering {
           .append(row.end())
           .append(',')
           .append(csvField(row.model()));
+      UsageColumns.Row r = new UsageColumns.Row(row.counters(), row.sketches());
       for (UsageColumns.Column col : UsageColumns.ALL) {
-        sb.append(',').append(col.value().applyAsLong(row.counters()));
+        Object v = col.value().apply(r);
+        if (v instanceof Percentiles p) {
+          sb.append(',').append(p.p50()).append(',').append(p.p90());
+          sb.append(',').append(p.p95()).append(',').append(p.p99());
+        } else {
+          sb.append(',').append(v);
+        }
       }
       sb.append("\r\n");
     }

@@ -2,7 +2,10 @@ package dev.goodput.streams.api;
 
 import static dev.goodput.streams.api.TopologyFixture.event;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -80,31 +83,80 @@ class ApiServerTest {
 
     assertThat(r.statusCode()).isEqualTo(200);
     assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
-    assertThat(r.body())
-        .isEqualTo(
-            "{\"tenant\":\"acme\",\"from\":\"2026-01-01T10:00:00Z\",\"to\":\"2026-01-02T00:00:00Z\","
-                + "\"granularity\":\"day\",\"rows\":["
-                + "{\"start\":\"2026-01-01T10:00:00Z\",\"end\":\"2026-01-02T00:00:00Z\",\"model\":\"m,2\","
-                + "\"requests\":1,\"requests_ok\":1,\"requests_error\":0,\"requests_cancelled\":0,"
-                + "\"input_tokens\":400,\"cached_input_tokens\":0,\"output_tokens\":40,\"reasoning_tokens\":0},"
-                + "{\"start\":\"2026-01-01T10:00:00Z\",\"end\":\"2026-01-02T00:00:00Z\",\"model\":\"m1\","
-                + "\"requests\":2,\"requests_ok\":2,\"requests_error\":0,\"requests_cancelled\":0,"
-                + "\"input_tokens\":300,\"cached_input_tokens\":0,\"output_tokens\":30,\"reasoning_tokens\":0}],"
-                + "\"totals\":{\"requests\":3,\"requests_ok\":3,\"requests_error\":0,\"requests_cancelled\":0,"
-                + "\"input_tokens\":700,\"cached_input_tokens\":0,\"output_tokens\":70,\"reasoning_tokens\":0}}");
+    JsonNode doc = new ObjectMapper().readTree(r.body());
+    assertThat(doc.fieldNames())
+        .toIterable()
+        .containsExactly("tenant", "from", "to", "granularity", "currency", "rows", "totals");
+    assertThat(doc.get("currency").asText()).isEqualTo("USD");
+    assertThat(doc.get("rows")).hasSize(2);
+    JsonNode m1 = doc.get("rows").get(1);
+    assertThat(m1.fieldNames())
+        .toIterable()
+        .containsExactly(
+            "start",
+            "end",
+            "model",
+            "requests",
+            "requests_ok",
+            "requests_error",
+            "requests_cancelled",
+            "input_tokens",
+            "cached_input_tokens",
+            "output_tokens",
+            "reasoning_tokens",
+            "cost",
+            "unpriced_requests",
+            "good_requests",
+            "good_output_tokens",
+            "ttft_violations",
+            "tpot_violations",
+            "e2e_violations",
+            "slo_attainment",
+            "ttft_ms",
+            "tpot_ms",
+            "e2e_ms");
+    assertThat(m1.get("start").asText()).isEqualTo("2026-01-01T10:00:00Z");
+    assertThat(m1.get("end").asText()).isEqualTo("2026-01-02T00:00:00Z");
+    assertThat(m1.get("model").asText()).isEqualTo("m1");
+    assertThat(m1.get("requests").asLong()).isEqualTo(2);
+    assertThat(m1.get("input_tokens").asLong()).isEqualTo(300);
+    assertThat(m1.get("output_tokens").asLong()).isEqualTo(30);
+    // No price is configured: both are unpriced and cost nothing; both meet the default SLO.
+    assertThat(m1.get("cost").asText()).isEqualTo("0.000000");
+    assertThat(m1.get("unpriced_requests").asLong()).isEqualTo(2);
+    assertThat(m1.get("good_requests").asLong()).isEqualTo(2);
+    assertThat(m1.get("good_output_tokens").asLong()).isEqualTo(30);
+    assertThat(m1.get("slo_attainment").asDouble()).isEqualTo(1.0);
+    assertThat(m1.get("ttft_ms").get("p99").asDouble()).isCloseTo(50.0, withinPercentage(0.5));
+    assertThat(m1.get("e2e_ms").get("p50").asDouble()).isCloseTo(500.0, withinPercentage(0.5));
+    assertThat(doc.get("rows").get(0).get("model").asText()).isEqualTo("m,2");
+    assertThat(doc.get("totals").get("requests").asLong()).isEqualTo(3);
+    assertThat(doc.get("totals").get("input_tokens").asLong()).isEqualTo(700);
   }
 
   @Test
   void shouldAnswerCsvWithTheSameColumnsWhenAskedByHeaderOrParameter() throws Exception {
     String query = "/v1/tenants/acme/usage?from=2026-01-01T10:00:00Z&to=2026-01-01T11:00:00Z";
-    String expected =
+    String header =
         "start,end,model,requests,requests_ok,requests_error,requests_cancelled,input_tokens,"
-            + "cached_input_tokens,output_tokens,reasoning_tokens\r\n"
-            + "2026-01-01T10:00:00Z,2026-01-01T11:00:00Z,\"m,2\",1,1,0,0,400,0,40,0\r\n"
-            + "2026-01-01T10:00:00Z,2026-01-01T11:00:00Z,m1,1,1,0,0,100,0,10,0\r\n";
+            + "cached_input_tokens,output_tokens,reasoning_tokens,cost,unpriced_requests,"
+            + "good_requests,good_output_tokens,ttft_violations,tpot_violations,e2e_violations,"
+            + "slo_attainment,ttft_ms_p50,ttft_ms_p90,ttft_ms_p95,ttft_ms_p99,tpot_ms_p50,"
+            + "tpot_ms_p90,tpot_ms_p95,tpot_ms_p99,e2e_ms_p50,e2e_ms_p90,e2e_ms_p95,e2e_ms_p99";
 
-    assertThat(get(query, "text/csv").body()).isEqualTo(expected);
-    assertThat(get(query + "&format=csv", null).body()).isEqualTo(expected);
+    for (String body :
+        new String[] {get(query, "text/csv").body(), get(query + "&format=csv", null).body()}) {
+      String[] lines = body.split("\r\n");
+      assertThat(lines).hasSize(3);
+      assertThat(lines[0]).isEqualTo(header);
+      assertThat(lines[1])
+          .startsWith(
+              "2026-01-01T10:00:00Z,2026-01-01T11:00:00Z,\"m,2\",1,1,0,0,400,0,40,0,0.000000,1,1,40,0,0,0,1.0,");
+      assertThat(lines[2])
+          .startsWith(
+              "2026-01-01T10:00:00Z,2026-01-01T11:00:00Z,m1,1,1,0,0,100,0,10,0,0.000000,1,1,10,0,0,0,1.0,");
+      assertThat(lines[2].split(",")).hasSize(header.split(",").length);
+    }
   }
 
   @Test

@@ -1,0 +1,72 @@
+package dev.goodput.streams.internal;
+
+import dev.goodput.accounting.api.Catalog;
+import dev.goodput.accounting.api.CatalogJson;
+import dev.goodput.accounting.api.InvalidCatalogException;
+import dev.goodput.accounting.api.PriceEntry;
+import dev.goodput.accounting.api.SloPolicy;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The catalog as last read from the global catalog store. {@link #refresh} re-reads the store and
+ * rebuilds the lookup only when an entry changed.
+ */
+final class CatalogView {
+  private static final Logger LOG = LoggerFactory.getLogger(CatalogView.class);
+
+  private final ReadOnlyKeyValueStore<String, byte[]> store;
+  private Map<String, Integer> seen = Map.of();
+  private Catalog catalog = Catalog.EMPTY;
+
+  CatalogView(ReadOnlyKeyValueStore<String, byte[]> store) {
+    this.store = store;
+    refresh();
+  }
+
+  Catalog catalog() {
+    return catalog;
+  }
+
+  void refresh() {
+    Map<String, Integer> now = new HashMap<>();
+    Map<String, byte[]> entries = new HashMap<>();
+    try (KeyValueIterator<String, byte[]> it = store.all()) {
+      while (it.hasNext()) {
+        KeyValue<String, byte[]> kv = it.next();
+        now.put(kv.key, Arrays.hashCode(kv.value));
+        entries.put(kv.key, kv.value);
+      }
+    }
+    if (now.equals(seen)) {
+      return;
+    }
+    List<PriceEntry> prices = new ArrayList<>();
+    List<SloPolicy> policies = new ArrayList<>();
+    entries.forEach(
+        (identity, json) -> {
+          try {
+            if (identity.startsWith("price|")) {
+              prices.add((PriceEntry) CatalogJson.fromJson(json, false, identity));
+            } else if (identity.startsWith("slo|")) {
+              policies.add((SloPolicy) CatalogJson.fromJson(json, true, identity));
+            } else {
+              LOG.error("catalog entry {} has an unknown kind; ignored", identity);
+            }
+          } catch (InvalidCatalogException e) {
+            LOG.error("catalog entry ignored: {}", e.getMessage());
+          }
+        });
+    catalog = new Catalog(prices, policies);
+    seen = now;
+    LOG.info("catalog loaded: {}", catalog);
+  }
+}
