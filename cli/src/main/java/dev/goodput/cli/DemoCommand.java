@@ -2,6 +2,7 @@ package dev.goodput.cli;
 
 import dev.goodput.cli.internal.ConfigFile;
 import dev.goodput.cli.internal.Configs;
+import dev.goodput.cli.internal.DemoCatalog;
 import dev.goodput.cli.internal.DemoFleet;
 import dev.goodput.cli.internal.Pipeline;
 import dev.goodput.cli.internal.StatusLine;
@@ -90,6 +91,7 @@ final class DemoCommand implements Callable<Integer> {
       Map<String, String> clients = file.section("kafka");
       clients.put("bootstrap.servers", kafka.bootstrapServers());
       System.out.print("  starting the pipeline ... ");
+      DemoCatalog.apply(clients, file, streams);
       try (Pipeline pipeline = Pipeline.start(clients, streams, api);
           DemoFleet fleet =
               noFleet ? DemoFleet.none() : DemoFleet.start(file.section("fleet"), clients, data)) {

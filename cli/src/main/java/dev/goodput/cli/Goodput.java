@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
       RunCommand.class,
       PublishCommand.class,
       UsageCommand.class,
+      ConfigCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Goodput implements Runnable {

@@ -1,5 +1,6 @@
 package dev.goodput.cli;
 
+import dev.goodput.cli.internal.CatalogPublisher;
 import dev.goodput.cli.internal.ConfigFile;
 import dev.goodput.cli.internal.Configs;
 import dev.goodput.cli.internal.Pipeline;
@@ -42,6 +43,9 @@ final class RunCommand implements Callable<Integer> {
 
     UntilStopped until = UntilStopped.install();
     int code = 0;
+    Pipeline.ensureTopics(kafka, streams);
+    int entries = CatalogPublisher.publish(kafka, file.catalog());
+    System.out.println("Applied " + entries + " catalog entries from " + config);
     try (Pipeline pipeline = Pipeline.start(kafka, streams, api)) {
       System.out.println("Goodput running against " + kafka.get("bootstrap.servers"));
       System.out.println("  API and /metrics  " + pipeline.apiUri());

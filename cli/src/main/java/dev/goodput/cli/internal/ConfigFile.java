@@ -1,9 +1,13 @@
 package dev.goodput.cli.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.goodput.accounting.api.Catalog;
+import dev.goodput.accounting.api.CatalogJson;
+import dev.goodput.accounting.api.InvalidCatalogException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,24 +19,29 @@ import org.apache.kafka.common.config.ConfigException;
 /**
  * The Goodput configuration file (YAML), split into sections: {@code kafka} (properties of every
  * Kafka client, e.g. {@code bootstrap.servers}, TLS and SASL settings), {@code streams}, {@code
- * api} and {@code fleet}. Nested keys are joined with dots ({@code api: {bind: {address: x}}} is
- * {@code bind.address}). An unknown section, or a value that is not a scalar, fails loading with
- * the file, the key and the reason.
+ * api}, {@code fleet}, and the catalog lists {@code prices} and {@code slo_policies}. Nested keys
+ * are joined with dots ({@code api: {bind: {address: x}}} is {@code bind.address}). An unknown
+ * section, or a value that is not a scalar, fails loading with the file, the key and the reason.
  */
 public final class ConfigFile {
 
   /** The sections this release understands. */
-  public static final Set<String> SECTIONS = Set.of("kafka", "streams", "api", "fleet");
+  public static final Set<String> SECTIONS =
+      Set.of("kafka", "streams", "api", "fleet", "prices", "slo_policies");
+
+  private static final Set<String> CATALOG_SECTIONS = Set.of("prices", "slo_policies");
 
   private final Map<String, Map<String, String>> sections;
+  private final Catalog catalog;
 
-  private ConfigFile(Map<String, Map<String, String>> sections) {
+  private ConfigFile(Map<String, Map<String, String>> sections, Catalog catalog) {
     this.sections = sections;
+    this.catalog = catalog;
   }
 
-  /** An empty configuration: every setting at its default. */
+  /** An empty configuration: every setting at its default, no prices, no SLO policies. */
   public static ConfigFile empty() {
-    return new ConfigFile(new LinkedHashMap<>());
+    return new ConfigFile(new LinkedHashMap<>(), Catalog.EMPTY);
   }
 
   /**
@@ -43,7 +52,12 @@ public final class ConfigFile {
   public static ConfigFile load(Path file) {
     JsonNode root;
     try {
-      root = new ObjectMapper(new YAMLFactory()).readTree(Files.readAllBytes(file));
+      // Decimals stay exact: prices must never pass through binary floating point.
+      root =
+          YAMLMapper.builder(new YAMLFactory())
+              .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+              .build()
+              .readTree(Files.readAllBytes(file));
     } catch (JsonProcessingException e) {
       throw new ConfigException(file + ": not valid YAML: " + e.getOriginalMessage());
     } catch (IOException e) {
@@ -51,7 +65,7 @@ public final class ConfigFile {
     }
     Map<String, Map<String, String>> sections = new LinkedHashMap<>();
     if (root == null || root.isMissingNode() || root.isNull()) {
-      return new ConfigFile(sections);
+      return new ConfigFile(sections, Catalog.EMPTY);
     }
     if (!root.isObject()) {
       throw new ConfigException(file + ": expected a mapping of sections " + SECTIONS);
@@ -65,11 +79,20 @@ public final class ConfigFile {
                 + "'; this release understands "
                 + SECTIONS);
       }
+      if (CATALOG_SECTIONS.contains(section.getKey())) {
+        continue;
+      }
       Map<String, String> values = new LinkedHashMap<>();
       flatten(file, section.getKey(), "", section.getValue(), values);
       sections.put(section.getKey(), values);
     }
-    return new ConfigFile(sections);
+    Catalog catalog;
+    try {
+      catalog = CatalogJson.fromTree(root, file.toString());
+    } catch (InvalidCatalogException e) {
+      throw new ConfigException(e.getMessage());
+    }
+    return new ConfigFile(sections, catalog);
   }
 
   private static void flatten(
@@ -99,6 +122,11 @@ public final class ConfigFile {
                 + v.getNodeType());
       }
     }
+  }
+
+  /** The prices and SLO policies of the file. */
+  public Catalog catalog() {
+    return catalog;
   }
 
   /** The flattened keys of a section (empty if the file has none). */

@@ -103,7 +103,7 @@ public final class Pipeline implements AutoCloseable {
   }
 
   /** Creates the public topics that do not exist yet; existing ones are left as they are. */
-  static void ensureTopics(Map<String, String> kafka, StreamsAppConfig config) {
+  public static void ensureTopics(Map<String, String> kafka, StreamsAppConfig config) {
     Map<String, Object> adminProps = Map.copyOf(kafka);
     try (Admin admin = Admin.create(adminProps)) {
       Set<String> existing = admin.listTopics().names().get();

@@ -12,7 +12,7 @@ import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.util.List;
 import java.util.Map;
-import java.util.function.ToLongFunction;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The pipeline's counters, read from its persisted state at every scrape: they never go backwards
@@ -22,26 +22,38 @@ import java.util.function.ToLongFunction;
  */
 public final class PersistedTotalsCollector implements MultiCollector {
 
-  private record TokenFamily(String name, String help, ToLongFunction<UsageCounters> value) {}
+  private record SeriesFamily(String name, String help, ToDoubleFunction<UsageCounters> value) {}
 
-  private static final List<TokenFamily> TOKEN_FAMILIES =
+  private static final List<SeriesFamily> SERIES_FAMILIES =
       List.of(
-          new TokenFamily(
+          new SeriesFamily(
               "inference_input_tokens",
               "Prompt tokens of accepted requests, cached ones included.",
               UsageCounters::inputTokens),
-          new TokenFamily(
+          new SeriesFamily(
               "inference_cached_input_tokens",
               "Prompt tokens served from the prefix cache.",
               UsageCounters::cachedInputTokens),
-          new TokenFamily(
+          new SeriesFamily(
               "inference_output_tokens",
               "Generated tokens of accepted requests, reasoning ones included.",
               UsageCounters::outputTokens),
-          new TokenFamily(
+          new SeriesFamily(
               "inference_reasoning_tokens",
               "Generated tokens spent on hidden reasoning.",
-              UsageCounters::reasoningTokens));
+              UsageCounters::reasoningTokens),
+          new SeriesFamily(
+              "inference_cost_usd",
+              "Cost of accepted requests in USD (exact in the usage API; a float here).",
+              c -> c.cost().doubleValue()),
+          new SeriesFamily(
+              "inference_good_requests",
+              "Requests that ended ok within every target of their SLO policy.",
+              UsageCounters::goodRequests),
+          new SeriesFamily(
+              "inference_good_output_tokens",
+              "Output tokens of good requests.",
+              UsageCounters::goodOutputTokens));
 
   private final UsageQueries queries;
 
@@ -73,17 +85,29 @@ public final class PersistedTotalsCollector implements MultiCollector {
         });
     out.metricSnapshot(requests.build());
 
-    for (TokenFamily family : TOKEN_FAMILIES) {
+    for (SeriesFamily family : SERIES_FAMILIES) {
       CounterSnapshot.Builder b = CounterSnapshot.builder().name(family.name()).help(family.help());
       totals.forEach(
           (series, c) ->
               b.dataPoint(
                   CounterDataPointSnapshot.builder()
                       .labels(Labels.of("tenant", series.tenant(), "model", series.model()))
-                      .value(family.value().applyAsLong(c))
+                      .value(family.value().applyAsDouble(c))
                       .build()));
       out.metricSnapshot(b.build());
     }
+
+    CounterSnapshot.Builder violations =
+        CounterSnapshot.builder()
+            .name("inference_slo_violations")
+            .help("Requests that ended ok but missed a target of their SLO policy, by target.");
+    totals.forEach(
+        (series, c) -> {
+          violations.dataPoint(slo(series, "ttft", c.ttftViolations()));
+          violations.dataPoint(slo(series, "tpot", c.tpotViolations()));
+          violations.dataPoint(slo(series, "e2e", c.e2eViolations()));
+        });
+    out.metricSnapshot(violations.build());
 
     CounterSnapshot.Builder events =
         CounterSnapshot.builder()
@@ -98,6 +122,13 @@ public final class PersistedTotalsCollector implements MultiCollector {
                     .build()));
     out.metricSnapshot(events.build());
     return out.build();
+  }
+
+  private static CounterDataPointSnapshot slo(SeriesKey series, String slo, long value) {
+    return CounterDataPointSnapshot.builder()
+        .labels(Labels.of("tenant", series.tenant(), "model", series.model(), "slo", slo))
+        .value(value)
+        .build();
   }
 
   private static CounterDataPointSnapshot point(SeriesKey series, String status, long value) {
