@@ -1,5 +1,7 @@
 package dev.goodput.streams.api;
 
+import dev.goodput.accounting.api.Catalog;
+import dev.goodput.accounting.api.CatalogJson;
 import dev.goodput.ingest.api.EventWriter;
 import dev.goodput.ingest.api.InferenceEvent;
 import dev.goodput.ingest.api.Status;
@@ -9,6 +11,7 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
@@ -22,11 +25,18 @@ final class TopologyFixture implements AutoCloseable {
   final TopologyTestDriver driver;
   final TestInputTopic<byte[], byte[]> requests;
   final TestOutputTopic<byte[], byte[]> deadLetters;
+  final TestOutputTopic<byte[], byte[]> expired;
+  final TestInputTopic<String, byte[]> catalog;
   final UsageQueries queries;
 
   TopologyFixture(Path stateDir) {
-    StreamsAppConfig config =
-        new StreamsAppConfig(Map.of(StreamsAppConfig.STATE_DIR, stateDir.toString()));
+    this(stateDir, Map.of());
+  }
+
+  TopologyFixture(Path stateDir, Map<String, String> settings) {
+    Map<String, String> values = new java.util.HashMap<>(settings);
+    values.put(StreamsAppConfig.STATE_DIR, stateDir.toString());
+    StreamsAppConfig config = new StreamsAppConfig(values);
     Properties props = config.streamsProperties(Map.of("bootstrap.servers", "unused:9092"));
     driver = new TopologyTestDriver(GoodputTopology.build(config), props, WALL_CLOCK);
     requests =
@@ -35,7 +45,22 @@ final class TopologyFixture implements AutoCloseable {
     deadLetters =
         driver.createOutputTopic(
             Topics.DEAD_LETTERS.name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    expired =
+        driver.createOutputTopic(
+            Topics.EXPIRED.name(), new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    catalog =
+        driver.createInputTopic(
+            Topics.CATALOG.name(), new StringSerializer(), new ByteArraySerializer());
     queries = new UsageQueries(driver::getKeyValueStore);
+  }
+
+  /**
+   * Publishes catalog entries and lets the accounting step pick them up (it re-reads each second).
+   */
+  void apply(Catalog c) {
+    c.prices().forEach(p -> catalog.pipeInput(p.identity(), CatalogJson.toJson(p)));
+    c.policies().forEach(p -> catalog.pipeInput(p.identity(), CatalogJson.toJson(p)));
+    driver.advanceWallClockTime(java.time.Duration.ofSeconds(1));
   }
 
   /** An ok event with the given identity, time and token counts. */
