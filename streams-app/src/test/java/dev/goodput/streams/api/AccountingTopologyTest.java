@@ -172,8 +172,7 @@ class AccountingTopologyTest {
     fx.pipe(ok("4", "globex", "unpriced-model", change, 1000, 0, 100, 50, 500, null));
 
     // 320/1M; then (200 + 800) x 1.00 + 100 x 2.00 = 1200/1M + 0.01; acme 570/1M
-    assertThat(total("globex", "m").cost())
-        .isEqualTo(new BigDecimal("0.010000").add(new BigDecimal("0.001520")));
+    assertThat(total("globex", "m").cost()).isEqualByComparingTo("0.011520");
     assertThat(UsageColumns.costString(total("globex", "m").cost())).isEqualTo("0.011520");
     assertThat(total("globex", "m").unpricedRequests()).isZero();
     assertThat(UsageColumns.costString(total("acme", "m").cost())).isEqualTo("0.000570");
