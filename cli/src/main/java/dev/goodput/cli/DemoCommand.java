@@ -1,5 +1,6 @@
 package dev.goodput.cli;
 
+import dev.goodput.accounting.api.Catalog;
 import dev.goodput.cli.internal.ConfigFile;
 import dev.goodput.cli.internal.Configs;
 import dev.goodput.cli.internal.DemoCatalog;
@@ -9,6 +10,7 @@ import dev.goodput.cli.internal.StatusLine;
 import dev.goodput.cli.internal.UntilStopped;
 import dev.goodput.kafka.embedded.EmbeddedKafka;
 import dev.goodput.streams.api.ApiConfig;
+import dev.goodput.streams.api.HistogramEdges;
 import dev.goodput.streams.api.StreamsAppConfig;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -91,8 +93,8 @@ final class DemoCommand implements Callable<Integer> {
       Map<String, String> clients = file.section("kafka");
       clients.put("bootstrap.servers", kafka.bootstrapServers());
       System.out.print("  starting the pipeline ... ");
-      DemoCatalog.apply(clients, file, streams);
-      try (Pipeline pipeline = Pipeline.start(clients, streams, api);
+      Catalog catalog = DemoCatalog.apply(clients, file, streams);
+      try (Pipeline pipeline = Pipeline.start(clients, streams, api, HistogramEdges.of(catalog));
           DemoFleet fleet =
               noFleet ? DemoFleet.none() : DemoFleet.start(file.section("fleet"), clients, data)) {
         System.out.println("ok");

@@ -41,8 +41,14 @@ public final class Goodput implements Runnable {
                 cmd.getErr().println("goodput: configuration error: " + e.getMessage());
                 return 2;
               }
-              cmd.getErr()
-                  .println("goodput: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+              StringBuilder message =
+                  new StringBuilder(e.getMessage() == null ? e.toString() : e.getMessage());
+              for (Throwable c = e.getCause(); c != null; c = c.getCause()) {
+                if (c.getMessage() != null && !message.toString().contains(c.getMessage())) {
+                  message.append(": ").append(c.getMessage());
+                }
+              }
+              cmd.getErr().println("goodput: " + message);
               return 1;
             })
         .execute(args);

@@ -52,8 +52,6 @@ final class PublishCommand implements Callable<Integer> {
             true,
             ProducerConfig.LINGER_MS_CONFIG,
             5,
-            ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
-            30_000,
             ProducerConfig.MAX_BLOCK_MS_CONFIG,
             30_000);
     AtomicLong acked = new AtomicLong();

@@ -7,6 +7,7 @@ import dev.goodput.cli.internal.Pipeline;
 import dev.goodput.cli.internal.StatusLine;
 import dev.goodput.cli.internal.UntilStopped;
 import dev.goodput.streams.api.ApiConfig;
+import dev.goodput.streams.api.HistogramEdges;
 import dev.goodput.streams.api.StreamsAppConfig;
 import java.nio.file.Path;
 import java.util.Map;
@@ -46,7 +47,8 @@ final class RunCommand implements Callable<Integer> {
     Pipeline.ensureTopics(kafka, streams);
     int entries = CatalogPublisher.publish(kafka, file.catalog());
     System.out.println("Applied " + entries + " catalog entries from " + config);
-    try (Pipeline pipeline = Pipeline.start(kafka, streams, api)) {
+    try (Pipeline pipeline =
+        Pipeline.start(kafka, streams, api, HistogramEdges.of(file.catalog()))) {
       System.out.println("Goodput running against " + kafka.get("bootstrap.servers"));
       System.out.println("  API and /metrics  " + pipeline.apiUri());
       StatusLine status = new StatusLine(pipeline, () -> -1L);

@@ -15,14 +15,16 @@ public final class DemoCatalog {
 
   private DemoCatalog() {}
 
-  /** Creates the topics if needed and applies the catalog; returns the entries written. */
-  public static int apply(Map<String, String> kafka, ConfigFile file, StreamsAppConfig streams) {
+  /** Creates the topics if needed and applies the catalog; returns the catalog applied. */
+  public static Catalog apply(
+      Map<String, String> kafka, ConfigFile file, StreamsAppConfig streams) {
     Pipeline.ensureTopics(kafka, streams);
     Catalog catalog = file.catalog();
     if (catalog.prices().isEmpty() && catalog.policies().isEmpty()) {
       catalog = bundled();
     }
-    return CatalogPublisher.publish(kafka, catalog);
+    CatalogPublisher.publish(kafka, catalog);
+    return catalog;
   }
 
   static Catalog bundled() {

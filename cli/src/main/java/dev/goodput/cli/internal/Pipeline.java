@@ -1,9 +1,11 @@
 package dev.goodput.cli.internal;
 
+import dev.goodput.accounting.api.Catalog;
 import dev.goodput.exporters.api.PipelineMetrics;
 import dev.goodput.streams.api.ApiConfig;
 import dev.goodput.streams.api.ApiServer;
 import dev.goodput.streams.api.GoodputTopology;
+import dev.goodput.streams.api.HistogramEdges;
 import dev.goodput.streams.api.StreamsAppConfig;
 import dev.goodput.streams.api.Topic;
 import dev.goodput.streams.api.Topics;
@@ -56,17 +58,29 @@ public final class Pipeline implements AutoCloseable {
    */
   public static Pipeline start(
       Map<String, String> kafka, StreamsAppConfig streamsConfig, ApiConfig apiConfig) {
+    return start(kafka, streamsConfig, apiConfig, HistogramEdges.of(Catalog.EMPTY));
+  }
+
+  /**
+   * Starts the pipeline; the exported histograms have {@code edges} (the base set and the SLO
+   * targets known at start-up).
+   */
+  public static Pipeline start(
+      Map<String, String> kafka,
+      StreamsAppConfig streamsConfig,
+      ApiConfig apiConfig,
+      HistogramEdges edges) {
     ensureTopics(kafka, streamsConfig);
     KafkaStreams streams =
         new KafkaStreams(
-            GoodputTopology.build(streamsConfig), streamsConfig.streamsProperties(kafka));
+            GoodputTopology.build(streamsConfig, edges), streamsConfig.streamsProperties(kafka));
     streams.setUncaughtExceptionHandler(
         e -> {
           LOG.error("stream thread failed; stopping this instance (see /healthz)", e);
           return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
     UsageQueries queries = UsageQueries.of(streams);
-    PipelineMetrics metrics = PipelineMetrics.create(queries, streams);
+    PipelineMetrics metrics = PipelineMetrics.create(queries, streams, edges);
     streams.start();
     ApiServer api;
     try {

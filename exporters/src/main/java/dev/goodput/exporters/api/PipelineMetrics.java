@@ -2,6 +2,7 @@ package dev.goodput.exporters.api;
 
 import com.sun.net.httpserver.HttpHandler;
 import dev.goodput.exporters.internal.PersistedTotalsCollector;
+import dev.goodput.streams.api.HistogramEdges;
 import dev.goodput.streams.api.UsageQueries;
 import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -30,8 +31,8 @@ public final class PipelineMetrics implements AutoCloseable {
   private final PrometheusMeterRegistry micrometer;
   private final List<AutoCloseable> binders = new ArrayList<>();
 
-  private PipelineMetrics(UsageQueries queries, KafkaStreams streams) {
-    registry.register(new PersistedTotalsCollector(queries));
+  private PipelineMetrics(UsageQueries queries, KafkaStreams streams, HistogramEdges edges) {
+    registry.register(new PersistedTotalsCollector(queries, edges));
     micrometer = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, registry, Clock.SYSTEM);
     bind(new KafkaStreamsMetrics(streams));
     bind(new JvmMemoryMetrics());
@@ -43,10 +44,12 @@ public final class PipelineMetrics implements AutoCloseable {
   }
 
   /**
-   * Metrics of a pipeline whose state {@code queries} reads and whose client is {@code streams}.
+   * Metrics of a pipeline whose state {@code queries} reads and whose client is {@code streams};
+   * histograms show at least the buckets of {@code edges}.
    */
-  public static PipelineMetrics create(UsageQueries queries, KafkaStreams streams) {
-    return new PipelineMetrics(queries, streams);
+  public static PipelineMetrics create(
+      UsageQueries queries, KafkaStreams streams, HistogramEdges edges) {
+    return new PipelineMetrics(queries, streams, edges);
   }
 
   private void bind(MeterBinder binder) {

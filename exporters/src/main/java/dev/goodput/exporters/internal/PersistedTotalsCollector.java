@@ -1,17 +1,25 @@
 package dev.goodput.exporters.internal;
 
+import dev.goodput.streams.api.Histogram;
+import dev.goodput.streams.api.HistogramEdges;
 import dev.goodput.streams.api.NotReadyException;
 import dev.goodput.streams.api.Outcome;
 import dev.goodput.streams.api.SeriesKey;
+import dev.goodput.streams.api.SeriesTotals;
 import dev.goodput.streams.api.UsageCounters;
 import dev.goodput.streams.api.UsageQueries;
 import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -56,17 +64,21 @@ public final class PersistedTotalsCollector implements MultiCollector {
               UsageCounters::goodOutputTokens));
 
   private final UsageQueries queries;
+  private final HistogramEdges edges;
 
-  public PersistedTotalsCollector(UsageQueries queries) {
+  public PersistedTotalsCollector(UsageQueries queries, HistogramEdges edges) {
     this.queries = queries;
+    this.edges = edges;
   }
 
   @Override
   public MetricSnapshots collect() {
-    Map<SeriesKey, UsageCounters> totals;
+    Map<SeriesKey, SeriesTotals> all;
+    Map<SeriesKey, UsageCounters> totals = new LinkedHashMap<>();
     Map<Outcome, Long> outcomes;
     try {
-      totals = queries.totals();
+      all = queries.totals();
+      all.forEach((k, v) -> totals.put(k, v.counters()));
       outcomes = queries.outcomes();
     } catch (NotReadyException e) {
       return new MetricSnapshots();
@@ -109,6 +121,28 @@ public final class PersistedTotalsCollector implements MultiCollector {
         });
     out.metricSnapshot(violations.build());
 
+    out.metricSnapshot(
+        histogram(
+            "inference_time_to_first_token_seconds",
+            "Time to first token of ok requests.",
+            all,
+            SeriesTotals::ttft,
+            edges.ttftMs()));
+    out.metricSnapshot(
+        histogram(
+            "inference_time_per_output_token_seconds",
+            "Time per output token of ok requests with at least two output tokens.",
+            all,
+            SeriesTotals::tpot,
+            edges.tpotMs()));
+    out.metricSnapshot(
+        histogram(
+            "inference_request_duration_seconds",
+            "End-to-end duration of ok requests.",
+            all,
+            SeriesTotals::e2e,
+            edges.e2eMs()));
+
     CounterSnapshot.Builder events =
         CounterSnapshot.builder()
             .name("goodput_events")
@@ -122,6 +156,43 @@ public final class PersistedTotalsCollector implements MultiCollector {
                     .build()));
     out.metricSnapshot(events.build());
     return out.build();
+  }
+
+  /**
+   * A histogram family from persisted per-edge counts: the buckets are the configured edges plus
+   * any edge a count was stored under, so no bucket disappears after a configuration change.
+   */
+  private static HistogramSnapshot histogram(
+      String name,
+      String help,
+      Map<SeriesKey, SeriesTotals> series,
+      Function<SeriesTotals, Histogram> pick,
+      double[] configuredMs) {
+    HistogramSnapshot.Builder b = HistogramSnapshot.builder().name(name).help(help);
+    series.forEach(
+        (key, totals) -> {
+          Histogram h = pick.apply(totals);
+          TreeMap<Double, Long> buckets = new TreeMap<>();
+          for (double edge : configuredMs) {
+            buckets.put(edge, 0L);
+          }
+          buckets.put(Double.POSITIVE_INFINITY, 0L);
+          h.counts().forEach((edge, n) -> buckets.merge(edge, n, Long::sum));
+          double[] bounds = new double[buckets.size()];
+          long[] counts = new long[buckets.size()];
+          int i = 0;
+          for (Map.Entry<Double, Long> e : buckets.entrySet()) {
+            bounds[i] = e.getKey() / 1000.0;
+            counts[i++] = e.getValue();
+          }
+          b.dataPoint(
+              HistogramSnapshot.HistogramDataPointSnapshot.builder()
+                  .labels(Labels.of("tenant", key.tenant(), "model", key.model()))
+                  .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, counts))
+                  .sum(h.sumMs() / 1000.0)
+                  .build());
+        });
+    return b.build();
   }
 
   private static CounterDataPointSnapshot slo(SeriesKey series, String slo, long value) {

@@ -1,5 +1,6 @@
 package dev.goodput.streams.api;
 
+import dev.goodput.accounting.api.Catalog;
 import dev.goodput.ingest.api.InferenceEvent;
 import dev.goodput.streams.internal.AccountingProcessor;
 import dev.goodput.streams.internal.CatalogLoader;
@@ -35,11 +36,19 @@ public final class GoodputTopology {
    * counted in a state store, in the same transaction as its effects.
    */
   public static Topology build(StreamsAppConfig config) {
+    return build(config, HistogramEdges.of(Catalog.EMPTY));
+  }
+
+  /**
+   * The same topology, with the given histogram edges (the base set and the SLO targets known at
+   * start-up).
+   */
+  public static Topology build(StreamsAppConfig config, HistogramEdges edges) {
     StreamsBuilder builder = new StreamsBuilder();
     builder.addStateStore(store(StoreNames.OUTCOMES_INGRESS, Serdes.String(), Serdes.Long()));
     builder.addStateStore(store(StoreNames.OUTCOMES_ACCOUNTING, Serdes.String(), Serdes.Long()));
     builder.addStateStore(store(StoreNames.USAGE_HOURLY, Codecs.USAGE_KEY, Codecs.HOURLY_VALUE));
-    builder.addStateStore(store(StoreNames.USAGE_TOTALS, Codecs.SERIES_KEY, Codecs.USAGE_COUNTERS));
+    builder.addStateStore(store(StoreNames.USAGE_TOTALS, Codecs.SERIES_KEY, Codecs.SERIES_TOTALS));
     Duration dedupWindow = Duration.ofMillis(config.dedupWindowMs());
     builder.addStateStore(
         Stores.windowStoreBuilder(
@@ -92,7 +101,7 @@ public final class GoodputTopology {
             Repartitioned.<String, InferenceEvent>with(Serdes.String(), Codecs.EVENT)
                 .withName("by-tenant"))
         .process(
-            () -> new AccountingProcessor(dedupWindowMs),
+            () -> new AccountingProcessor(dedupWindowMs, edges),
             Named.as("account"),
             StoreNames.USAGE_HOURLY,
             StoreNames.USAGE_TOTALS,

@@ -67,14 +67,14 @@ public final class UsageQueries {
   }
 
   /** Running totals of every tenant and model owned here. */
-  public Map<SeriesKey, UsageCounters> totals() {
+  public Map<SeriesKey, SeriesTotals> totals() {
     return read(
         () -> {
-          ReadOnlyKeyValueStore<SeriesKey, UsageCounters> store =
+          ReadOnlyKeyValueStore<SeriesKey, SeriesTotals> store =
               stores.keyValueStore(StoreNames.USAGE_TOTALS);
-          Map<SeriesKey, UsageCounters> out = new LinkedHashMap<>();
-          try (KeyValueIterator<SeriesKey, UsageCounters> it = store.all()) {
-            it.forEachRemaining(kv -> out.merge(kv.key, kv.value, UsageCounters::plus));
+          Map<SeriesKey, SeriesTotals> out = new LinkedHashMap<>();
+          try (KeyValueIterator<SeriesKey, SeriesTotals> it = store.all()) {
+            it.forEachRemaining(kv -> out.put(kv.key, kv.value));
           }
           return out;
         });

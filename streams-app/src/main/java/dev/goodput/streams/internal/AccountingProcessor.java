@@ -4,9 +4,11 @@ import dev.goodput.accounting.api.Accounting;
 import dev.goodput.accounting.api.Catalog;
 import dev.goodput.accounting.api.Verdict;
 import dev.goodput.ingest.api.InferenceEvent;
+import dev.goodput.streams.api.HistogramEdges;
 import dev.goodput.streams.api.LatencySketches;
 import dev.goodput.streams.api.Outcome;
 import dev.goodput.streams.api.SeriesKey;
+import dev.goodput.streams.api.SeriesTotals;
 import dev.goodput.streams.api.StoreNames;
 import dev.goodput.streams.api.UsageCounters;
 import dev.goodput.streams.api.UsageKey;
@@ -34,14 +36,16 @@ public final class AccountingProcessor implements Processor<String, InferenceEve
   static final Duration CATALOG_REFRESH = Duration.ofSeconds(1);
 
   private final long dedupWindowMs;
+  private final HistogramEdges edges;
   private KeyValueStore<UsageKey, HourlyValue> hourly;
-  private KeyValueStore<SeriesKey, UsageCounters> totals;
+  private KeyValueStore<SeriesKey, SeriesTotals> totals;
   private WindowStore<Bytes, Long> dedup;
   private OutcomeCounter outcomes;
   private CatalogView catalog;
 
-  public AccountingProcessor(long dedupWindowMs) {
+  public AccountingProcessor(long dedupWindowMs, HistogramEdges edges) {
     this.dedupWindowMs = dedupWindowMs;
+    this.edges = edges;
   }
 
   @Override
@@ -82,8 +86,10 @@ public final class AccountingProcessor implements Processor<String, InferenceEve
     hourly.put(hourKey, new HourlyValue(row == null ? one : row.counters().plus(one), sketches));
 
     SeriesKey series = new SeriesKey(e.tenant(), e.model());
-    UsageCounters total = totals.get(series);
-    totals.put(series, total == null ? one : total.plus(one));
+    SeriesTotals total = totals.get(series);
+    totals.put(
+        series,
+        (total == null ? SeriesTotals.empty() : total).plus(e, one, verdict.tpotMs(), edges));
     outcomes.increment(Outcome.ACCEPTED);
   }
 

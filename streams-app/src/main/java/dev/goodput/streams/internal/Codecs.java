@@ -4,6 +4,7 @@ import dev.goodput.ingest.api.InferenceEvent;
 import dev.goodput.ingest.api.Status;
 import dev.goodput.streams.api.LatencySketches;
 import dev.goodput.streams.api.SeriesKey;
+import dev.goodput.streams.api.SeriesTotals;
 import dev.goodput.streams.api.UsageCounters;
 import dev.goodput.streams.api.UsageKey;
 import java.math.BigDecimal;
@@ -47,6 +48,11 @@ public final class Codecs {
       Serdes.serdeFrom(
           (topic, v) -> v == null ? null : writeHourly(v),
           (topic, b) -> b == null ? null : readHourly(b));
+
+  public static final Serde<SeriesTotals> SERIES_TOTALS =
+      Serdes.serdeFrom(
+          (topic, v) -> v == null ? null : writeTotals(v),
+          (topic, b) -> b == null ? null : readTotals(b));
 
   public static final Serde<InferenceEvent> EVENT =
       Serdes.serdeFrom(
@@ -171,6 +177,19 @@ public final class Codecs {
     putCounters(buf, v.counters());
     buf.put(sketches);
     return buf.array();
+  }
+
+  private static byte[] writeTotals(SeriesTotals v) {
+    byte[] histograms = v.histogramBytes();
+    ByteBuffer buf = ByteBuffer.allocate(countersSize(v.counters()) + histograms.length);
+    putCounters(buf, v.counters());
+    buf.put(histograms);
+    return buf.array();
+  }
+
+  private static SeriesTotals readTotals(byte[] b) {
+    ByteBuffer buf = ByteBuffer.wrap(b);
+    return SeriesTotals.of(getCounters(buf), buf);
   }
 
   private static HourlyValue readHourly(byte[] b) {

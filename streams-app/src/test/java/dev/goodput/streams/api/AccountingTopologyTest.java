@@ -65,7 +65,7 @@ class AccountingTopologyTest {
   }
 
   private UsageCounters total(String tenant, String model) {
-    return fx.queries.totals().get(new SeriesKey(tenant, model));
+    return fx.queries.totals().get(new SeriesKey(tenant, model)).counters();
   }
 
   private Map<Outcome, Long> outcomes(long accepted, long duplicate, long rejected, long expired) {

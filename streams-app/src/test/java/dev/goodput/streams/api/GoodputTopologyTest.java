@@ -59,7 +59,7 @@ class GoodputTopologyTest {
                 new UsageKey("acme", HOUR_11.toEpochMilli(), "m1"),
                 counts(1, 1, 0, 0, 400, 0, 40, 0)));
     assertThat(fx.queries.totals()).containsOnlyKeys(new SeriesKey("acme", "m1"));
-    assertThat(base(fx.queries.totals().get(new SeriesKey("acme", "m1"))))
+    assertThat(base(fx.queries.totals().get(new SeriesKey("acme", "m1")).counters()))
         .isEqualTo(counts(3, 3, 0, 0, 700, 0, 70, 0));
   }
 
@@ -169,7 +169,8 @@ class GoodputTopologyTest {
     assertThat(header(dead.get(1), Topics.DeadLetters.SOURCE_OFFSET)).isEqualTo("2");
 
     // And the valid ones around them are counted, and every record has exactly one outcome
-    assertThat(fx.queries.totals().get(new SeriesKey("acme", "m")).requests()).isEqualTo(2);
+    assertThat(fx.queries.totals().get(new SeriesKey("acme", "m")).counters().requests())
+        .isEqualTo(2);
     assertThat(fx.queries.outcomes())
         .containsExactlyInAnyOrderEntriesOf(
             Map.of(
