@@ -39,11 +39,6 @@ public final class Codecs {
           (topic, k) -> k == null ? null : seriesKey(k),
           (topic, b) -> b == null ? null : readSeriesKey(b));
 
-  public static final Serde<UsageCounters> USAGE_COUNTERS =
-      Serdes.serdeFrom(
-          (topic, c) -> c == null ? null : writeCounters(c),
-          (topic, b) -> b == null ? null : readCounters(b));
-
   public static final Serde<HourlyValue> HOURLY_VALUE =
       Serdes.serdeFrom(
           (topic, v) -> v == null ? null : writeHourly(v),
@@ -102,16 +97,6 @@ public final class Codecs {
       }
     }
     throw new SerializationException("key has no tenant separator");
-  }
-
-  private static byte[] writeCounters(UsageCounters c) {
-    ByteBuffer buf = ByteBuffer.allocate(countersSize(c));
-    putCounters(buf, c);
-    return buf.array();
-  }
-
-  private static UsageCounters readCounters(byte[] b) {
-    return getCounters(ByteBuffer.wrap(b));
   }
 
   private static int countersSize(UsageCounters c) {
