@@ -4,12 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.goodput.accounting.api.Catalog;
+import dev.goodput.accounting.api.CatalogJson;
 import dev.goodput.ingest.api.EventWriter;
 import dev.goodput.ingest.api.InferenceEvent;
 import dev.goodput.ingest.api.Status;
 import dev.goodput.streams.api.ApiConfig;
 import dev.goodput.streams.api.StreamsAppConfig;
 import dev.goodput.streams.api.Topics;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -67,6 +70,22 @@ class PipelineIT {
             ("{\"event_id\":\"bad-" + i + "\",\"tenant\":\"acme\"}")
                 .getBytes(StandardCharsets.UTF_8));
       }
+      // And prices applied to the running pipeline (as `goodput config apply` does), the catalog
+      // being re-read every second
+      Catalog prices =
+          CatalogJson.parse(
+              ("prices:\n"
+                      + "  - {model: llama-3.3-70b-instruct, effective_from: 2020-01-01T00:00:00Z,"
+                      + " input: 0.60, cached_input: 0.15, output: 0.80, reasoning: 2.5}\n"
+                      + "  - {model: '*', tenant: acme, effective_from: 2020-01-01T00:00:00Z,"
+                      + " input: 0.5, output: 0.7, request: 0.0001}\n")
+                  .getBytes(StandardCharsets.UTF_8),
+              "test prices");
+      assertThat(
+              CatalogPublisher.publish(
+                  Map.of("bootstrap.servers", kafka.bootstrapServers()), prices))
+          .isEqualTo(2);
+      Thread.sleep(2_500);
       produce(kafka.bootstrapServers(), events, malformed);
 
       // When the pipeline has read all 607 records
@@ -87,6 +106,17 @@ class PipelineIT {
         long[] total = new long[8];
         expected.values().forEach(v -> add(total, v));
         assertThat(counters(report.get("totals"))).as(tenant + " totals").containsExactly(total);
+
+        // And the tenant's exact cost is the recomputed one, to the last digit
+        BigDecimal cost = BigDecimal.ZERO;
+        for (InferenceEvent e : events) {
+          if (e.tenant().equals(tenant)) {
+            cost = cost.add(expectedCost(e));
+          }
+        }
+        assertThat(new BigDecimal(report.get("totals").get("cost").asText()))
+            .as(tenant + " cost")
+            .isEqualByComparingTo(cost);
       }
 
       // And /metrics serves the same totals per tenant and model, and the outcome counts
@@ -211,6 +241,30 @@ class PipelineIT {
       }
       producer.flush();
     }
+  }
+
+  /** The cost of one event under the test prices, written out by hand (no pipeline code). */
+  private static BigDecimal expectedCost(InferenceEvent e) {
+    BigDecimal in = BigDecimal.valueOf(e.inputTokens() - e.cachedInputTokens());
+    BigDecimal cached = BigDecimal.valueOf(e.cachedInputTokens());
+    BigDecimal out = BigDecimal.valueOf(e.outputTokens() - e.reasoningTokens());
+    BigDecimal reasoning = BigDecimal.valueOf(e.reasoningTokens());
+    BigDecimal million = BigDecimal.valueOf(1_000_000);
+    if (e.tenant().equals("acme")) {
+      return in.add(cached)
+          .multiply(new BigDecimal("0.5"))
+          .add(out.add(reasoning).multiply(new BigDecimal("0.7")))
+          .divide(million)
+          .add(new BigDecimal("0.0001"));
+    }
+    if (e.model().equals("llama-3.3-70b-instruct")) {
+      return in.multiply(new BigDecimal("0.60"))
+          .add(cached.multiply(new BigDecimal("0.15")))
+          .add(out.multiply(new BigDecimal("0.80")))
+          .add(reasoning.multiply(new BigDecimal("2.5")))
+          .divide(million);
+    }
+    return BigDecimal.ZERO;
   }
 
   /** tenant's expected hourly rows: "start model" to the 8 counters. */
