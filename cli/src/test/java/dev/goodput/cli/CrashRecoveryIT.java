@@ -151,6 +151,7 @@ class CrashRecoveryIT {
       awaitProcessed(second, input.size());
       awaitInputCommitted(second.bootstrapServers());
       long caughtUpAfterKillMs = millisSince(killNanos);
+      // A record counted twice would still be on its way: give it time to show
       Thread.sleep(3_000);
       String metrics = getOk(second, "/metrics");
 
@@ -216,8 +217,9 @@ class CrashRecoveryIT {
       System.out.printf(
           "CrashRecoveryIT: demo #1 ready after %d ms; killed (exit %d) when it had processed %d"
               + " records and %d had been sent; producer abandoned at %d sent / %d acked and"
-              + " re-sent %d unacknowledged and %d acknowledged; TIME_WAIT sockets on the ports after the kill: %s; demo #2 healthy"
-              + " %d ms, ready %d ms, caught up %d ms after the kill. Input topic %d records"
+              + " re-sent %d unacknowledged and %d acknowledged; TIME_WAIT sockets on the ports"
+              + " after the kill: %s; demo #2 healthy %d ms, ready %d ms, caught up %d ms after"
+              + " the kill. Input topic %d records"
               + " (%d generated, %d extra copies from re-sends): accepted %d, duplicate %d"
               + " (%d generated duplicates), rejected %d, expired %d. Test took %d ms.%n",
           firstReadyMs,

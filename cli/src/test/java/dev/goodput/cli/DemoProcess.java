@@ -27,12 +27,12 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeProducersResult.PartitionProducerState;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.PartitionProducerState;
 import org.apache.kafka.clients.admin.TransactionListing;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
@@ -283,7 +283,9 @@ final class DemoProcess implements AutoCloseable {
           .allTopicNames()
           .get(10, TimeUnit.SECONDS)
           .forEach(
-              (t, d) -> d.partitions().forEach(i -> partitions.add(new TopicPartition(t, i.partition()))));
+              (t, d) ->
+                  d.partitions()
+                      .forEach(i -> partitions.add(new TopicPartition(t, i.partition()))));
       Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
       partitions.forEach(tp -> latest.put(tp, OffsetSpec.latest()));
       Map<TopicPartition, ListOffsetsResultInfo> end =
@@ -314,10 +316,7 @@ final class DemoProcess implements AutoCloseable {
       }
       System.out.println(
           "group: "
-              + admin
-                  .describeConsumerGroups(List.of("goodput"))
-                  .all()
-                  .get(10, TimeUnit.SECONDS));
+              + admin.describeConsumerGroups(List.of("goodput")).all().get(10, TimeUnit.SECONDS));
       System.out.println(
           "committed offsets (partitions with a pending transactional commit are missing): "
               + admin
@@ -328,7 +327,6 @@ final class DemoProcess implements AutoCloseable {
     } catch (Exception e) {
       System.out.println("broker diagnosis failed: " + e);
     }
-  }
   }
 
   @Override

@@ -1,5 +1,6 @@
 package dev.goodput.kafka.embedded;
 
+import dev.goodput.kafka.embedded.internal.HangingTransactionReaper;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -30,11 +31,17 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final KafkaRaftServer server;
   private final String bootstrapServers;
   private final FileChannel lock;
+  private final HangingTransactionReaper reaper;
 
-  private EmbeddedKafka(KafkaRaftServer server, String bootstrapServers, FileChannel lock) {
+  private EmbeddedKafka(
+      KafkaRaftServer server,
+      String bootstrapServers,
+      FileChannel lock,
+      HangingTransactionReaper reaper) {
     this.server = server;
     this.bootstrapServers = bootstrapServers;
     this.lock = lock;
+    this.reaper = reaper;
   }
 
   /**
@@ -109,7 +116,10 @@ public final class EmbeddedKafka implements AutoCloseable {
               + "); is the port taken? Choose another with --kafka-port.",
           e);
     }
-    return new EmbeddedKafka(server, "127.0.0.1:" + clientPort, lock);
+    String bootstrap = "127.0.0.1:" + clientPort;
+    // A single node killed mid-commit can leave transactions hanging; see the reaper.
+    return new EmbeddedKafka(
+        server, bootstrap, lock, HangingTransactionReaper.start(bootstrap, 5_000));
   }
 
   /** {@code host:port} for clients' {@code bootstrap.servers}. */
@@ -120,6 +130,7 @@ public final class EmbeddedKafka implements AutoCloseable {
   /** Stops the broker cleanly and waits until it has. */
   @Override
   public void close() {
+    reaper.close();
     server.shutdown();
     server.awaitShutdown();
     closeQuietly(lock);
