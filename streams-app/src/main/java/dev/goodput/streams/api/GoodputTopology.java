@@ -49,6 +49,8 @@ public final class GoodputTopology {
     builder.addStateStore(store(StoreNames.OUTCOMES_ACCOUNTING, Serdes.String(), Serdes.Long()));
     builder.addStateStore(store(StoreNames.USAGE_HOURLY, Codecs.USAGE_KEY, Codecs.HOURLY_VALUE));
     builder.addStateStore(store(StoreNames.USAGE_TOTALS, Codecs.SERIES_KEY, Codecs.SERIES_TOTALS));
+    builder.addStateStore(store(StoreNames.LEDGER_PENDING, Codecs.USAGE_KEY, Serdes.ByteArray()));
+    builder.addStateStore(store(StoreNames.LEDGER_REVISIONS, Codecs.USAGE_KEY, Serdes.Long()));
     Duration dedupWindow = Duration.ofMillis(config.dedupWindowMs());
     builder.addStateStore(
         Stores.windowStoreBuilder(
@@ -101,12 +103,18 @@ public final class GoodputTopology {
             Repartitioned.<String, InferenceEvent>with(Serdes.String(), Codecs.EVENT)
                 .withName("by-tenant"))
         .process(
-            () -> new AccountingProcessor(dedupWindowMs, edges),
+            () ->
+                new AccountingProcessor(
+                    dedupWindowMs, edges, config.ledgerGraceMs(), config.ledgerIntervalMs()),
             Named.as("account"),
             StoreNames.USAGE_HOURLY,
             StoreNames.USAGE_TOTALS,
             StoreNames.DEDUP,
-            StoreNames.OUTCOMES_ACCOUNTING);
+            StoreNames.OUTCOMES_ACCOUNTING,
+            StoreNames.LEDGER_PENDING,
+            StoreNames.LEDGER_REVISIONS)
+        // Closed hours, and new revisions of them after late events, become ledger records.
+        .to(Topics.CHARGEBACK.name(), Topics.CHARGEBACK.produced("write-chargeback"));
 
     Properties topologyProps = new Properties();
     topologyProps.putAll(requiredStreamsProperties());

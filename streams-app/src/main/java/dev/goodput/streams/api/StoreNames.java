@@ -20,5 +20,11 @@ public final class StoreNames {
   /** The price and SLO policy catalog: a global store every instance holds in full. */
   public static final String CATALOG = "catalog";
 
+  /** Hourly rows changed since their last ledger record: {@link UsageKey} to a marker. */
+  public static final String LEDGER_PENDING = "ledger-pending";
+
+  /** The last ledger revision written per hourly row: {@link UsageKey} to a revision. */
+  public static final String LEDGER_REVISIONS = "ledger-revisions";
+
   private StoreNames() {}
 }

@@ -25,6 +25,8 @@ public final class StreamsAppConfig extends AbstractConfig {
   public static final String TOPIC_REPLICATION_FACTOR = "topic.replication.factor";
   public static final String DEDUP_WINDOW_MS = "dedup.window.ms";
   public static final String RETENTION_MS = "retention.ms";
+  public static final String LEDGER_GRACE_MS = "ledger.grace.ms";
+  public static final String LEDGER_INTERVAL_MS = "ledger.interval.ms";
 
   private static final ConfigDef DEF =
       new ConfigDef()
@@ -95,7 +97,22 @@ public final class StreamsAppConfig extends AbstractConfig {
               ConfigDef.Range.atLeast(3_600_000L),
               Importance.HIGH,
               "Chargeback retention, in milliseconds: an event older than this (by the wall clock"
-                  + " when processed) is expired instead of accepted.");
+                  + " when processed) is expired instead of accepted.")
+          .define(
+              LEDGER_GRACE_MS,
+              Type.LONG,
+              10 * 60_000L,
+              ConfigDef.Range.atLeast(0L),
+              Importance.MEDIUM,
+              "How long after an hour ends (by the wall clock) its chargeback record is written;"
+                  + " a later event of that hour writes a new revision.")
+          .define(
+              LEDGER_INTERVAL_MS,
+              Type.LONG,
+              10_000L,
+              ConfigDef.Range.atLeast(100L),
+              Importance.LOW,
+              "How often closed hours are looked for, in milliseconds.");
 
   public StreamsAppConfig(Map<String, ?> values) {
     super(DEF, values, false);
@@ -124,6 +141,14 @@ public final class StreamsAppConfig extends AbstractConfig {
 
   public long retentionMs() {
     return getLong(RETENTION_MS);
+  }
+
+  public long ledgerGraceMs() {
+    return getLong(LEDGER_GRACE_MS);
+  }
+
+  public long ledgerIntervalMs() {
+    return getLong(LEDGER_INTERVAL_MS);
   }
 
   /**

@@ -32,8 +32,17 @@ public final class Topics {
   public static final Topic<String, byte[]> CATALOG =
       new Topic<>("goodput.catalog.v1", Serdes.String(), Serdes.ByteArray(), true);
 
+  /**
+   * The chargeback ledger (compacted): one record per tenant, model and UTC hour once the hour has
+   * closed (after the grace), key {@code {"tenant":..,"model":..,"start":..}}, value the usage row
+   * as JSON with a {@code revision}; a late event produces the next revision of its hour.
+   */
+  public static final Topic<String, byte[]> CHARGEBACK =
+      new Topic<>("inference.chargeback.v1", Serdes.String(), Serdes.ByteArray(), true);
+
   /** Every topic the pipeline expects to exist before it starts. */
-  public static final List<Topic<?, ?>> ALL = List.of(REQUESTS, DEAD_LETTERS, EXPIRED, CATALOG);
+  public static final List<Topic<?, ?>> ALL =
+      List.of(REQUESTS, DEAD_LETTERS, EXPIRED, CATALOG, CHARGEBACK);
 
   private Topics() {}
 

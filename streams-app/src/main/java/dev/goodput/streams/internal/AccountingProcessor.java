@@ -15,11 +15,14 @@ import dev.goodput.streams.api.UsageKey;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.WindowStore;
 import org.apache.kafka.streams.state.WindowStoreIterator;
@@ -30,26 +33,42 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * timestamp, to its hourly row and running totals. Runs after the repartition by tenant, so all of
  * a tenant's events and rows live in one task.
  */
-public final class AccountingProcessor implements Processor<String, InferenceEvent, Void, Void> {
+public final class AccountingProcessor
+    implements Processor<String, InferenceEvent, String, byte[]> {
+
+  private static final byte[] PENDING = new byte[0];
 
   /** How often the catalog is re-read from its global store. */
   static final Duration CATALOG_REFRESH = Duration.ofSeconds(1);
 
   private final long dedupWindowMs;
   private final HistogramEdges edges;
+  private final long ledgerGraceMs;
+  private final long ledgerIntervalMs;
+  private ProcessorContext<String, byte[]> context;
+  private KeyValueStore<UsageKey, byte[]> ledgerPending;
+  private KeyValueStore<UsageKey, Long> ledgerRevisions;
   private KeyValueStore<UsageKey, HourlyValue> hourly;
   private KeyValueStore<SeriesKey, SeriesTotals> totals;
   private WindowStore<Bytes, Long> dedup;
   private OutcomeCounter outcomes;
   private CatalogView catalog;
 
-  public AccountingProcessor(long dedupWindowMs, HistogramEdges edges) {
+  public AccountingProcessor(
+      long dedupWindowMs, HistogramEdges edges, long ledgerGraceMs, long ledgerIntervalMs) {
     this.dedupWindowMs = dedupWindowMs;
     this.edges = edges;
+    this.ledgerGraceMs = ledgerGraceMs;
+    this.ledgerIntervalMs = ledgerIntervalMs;
   }
 
   @Override
-  public void init(ProcessorContext<Void, Void> context) {
+  public void init(ProcessorContext<String, byte[]> context) {
+    this.context = context;
+    ledgerPending = context.getStateStore(StoreNames.LEDGER_PENDING);
+    ledgerRevisions = context.getStateStore(StoreNames.LEDGER_REVISIONS);
+    context.schedule(
+        Duration.ofMillis(ledgerIntervalMs), PunctuationType.WALL_CLOCK_TIME, this::writeLedger);
     hourly = context.getStateStore(StoreNames.USAGE_HOURLY);
     totals = context.getStateStore(StoreNames.USAGE_TOTALS);
     dedup = context.getStateStore(StoreNames.DEDUP);
@@ -84,6 +103,7 @@ public final class AccountingProcessor implements Processor<String, InferenceEve
     LatencySketches sketches = row == null ? LatencySketches.empty() : row.sketches();
     sketches.add(e, verdict.tpotMs());
     hourly.put(hourKey, new HourlyValue(row == null ? one : row.counters().plus(one), sketches));
+    ledgerPending.put(hourKey, PENDING);
 
     SeriesKey series = new SeriesKey(e.tenant(), e.model());
     SeriesTotals total = totals.get(series);
@@ -91,6 +111,34 @@ public final class AccountingProcessor implements Processor<String, InferenceEve
         series,
         (total == null ? SeriesTotals.empty() : total).plus(e, one, verdict.tpotMs(), edges));
     outcomes.increment(Outcome.ACCEPTED);
+  }
+
+  /**
+   * Writes a ledger record for every changed hour that has closed (its end plus the grace is past):
+   * the first revision, or the next one after late events. Runs in the task's transaction, so a
+   * record and its revision commit together.
+   */
+  private void writeLedger(long nowMs) {
+    List<UsageKey> due = new ArrayList<>();
+    try (KeyValueIterator<UsageKey, byte[]> it = ledgerPending.all()) {
+      while (it.hasNext()) {
+        UsageKey key = it.next().key;
+        if (key.hourStartMs() + InferenceEvent.HOUR_MS + ledgerGraceMs <= nowMs) {
+          due.add(key);
+        }
+      }
+    }
+    for (UsageKey key : due) {
+      Long last = ledgerRevisions.get(key);
+      long revision = last == null ? 1 : last + 1;
+      context.forward(
+          new Record<>(
+              UsageRendering.ledgerKey(key),
+              UsageRendering.ledgerValue(key, hourly.get(key), revision),
+              nowMs));
+      ledgerRevisions.put(key, revision);
+      ledgerPending.delete(key);
+    }
   }
 
   private boolean seenWithinWindow(Bytes id, long atMs) {

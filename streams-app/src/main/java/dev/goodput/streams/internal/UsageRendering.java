@@ -2,14 +2,17 @@ package dev.goodput.streams.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.goodput.ingest.api.InferenceEvent;
 import dev.goodput.streams.api.Percentiles;
 import dev.goodput.streams.api.UsageColumns;
+import dev.goodput.streams.api.UsageKey;
 import dev.goodput.streams.api.UsageReport;
 import dev.goodput.streams.api.UsageRow;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 
 /**
  * Renders a usage report as the contract's JSON document or as CSV with the same columns (a
@@ -44,6 +47,44 @@ public final class UsageRendering {
       g.writeObjectFieldStart("totals");
       columns(g, new UsageColumns.Row(report.totals(), report.totalSketches()));
       g.writeEndObject();
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /** The key of a chargeback ledger record: {@code {"tenant":..,"model":..,"start":..}}. */
+  public static String ledgerKey(UsageKey key) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("tenant", key.tenant());
+      g.writeStringField("model", key.model());
+      g.writeStringField("start", Instant.ofEpochMilli(key.hourStartMs()).toString());
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * The value of a chargeback ledger record: tenant, model, start, end, currency, revision, then
+   * the columns of a usage row.
+   */
+  public static byte[] ledgerValue(UsageKey key, HourlyValue row, long revision) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("tenant", key.tenant());
+      g.writeStringField("model", key.model());
+      g.writeStringField("start", Instant.ofEpochMilli(key.hourStartMs()).toString());
+      g.writeStringField(
+          "end", Instant.ofEpochMilli(key.hourStartMs() + InferenceEvent.HOUR_MS).toString());
+      g.writeStringField("currency", "USD");
+      g.writeNumberField("revision", revision);
+      columns(g, new UsageColumns.Row(row.counters(), row.sketches()));
       g.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
@@ -27,6 +28,7 @@ final class TopologyFixture implements AutoCloseable {
   final TestOutputTopic<byte[], byte[]> deadLetters;
   final TestOutputTopic<byte[], byte[]> expired;
   final TestInputTopic<String, byte[]> catalog;
+  final TestOutputTopic<String, byte[]> ledger;
   final UsageQueries queries;
 
   TopologyFixture(Path stateDir) {
@@ -51,6 +53,9 @@ final class TopologyFixture implements AutoCloseable {
     catalog =
         driver.createInputTopic(
             Topics.CATALOG.name(), new StringSerializer(), new ByteArraySerializer());
+    ledger =
+        driver.createOutputTopic(
+            Topics.CHARGEBACK.name(), new StringDeserializer(), new ByteArrayDeserializer());
     queries = new UsageQueries(driver::getKeyValueStore);
   }
 
