@@ -37,6 +37,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
@@ -172,7 +173,117 @@ class PipelineIT {
                               r.headers().lastHeader(Topics.DeadLetters.ERROR).value(),
                               StandardCharsets.UTF_8))
                       .isEqualTo("missing required field \"model\""));
+
+      // And the chargeback ledger, read with read_committed keeping the latest revision of each
+      // tenant, model and hour, adds up to the API's numbers for every tenant
+      Instant to = hour0.plus(3, ChronoUnit.HOURS);
+      assertLedgerEqualsApi(kafka.bootstrapServers(), pipeline.apiUri(), hour0, to);
+
+      // And still does after a late event makes a new revision of an hour already written
+      InferenceEvent late =
+          new InferenceEvent(
+              "late-1",
+              "acme",
+              MODELS.get(0),
+              hour0.toEpochMilli() + 7,
+              Status.OK,
+              1234,
+              0,
+              56,
+              0,
+              100.0,
+              2000.0,
+              null,
+              null,
+              null,
+              null,
+              null,
+              null,
+              Map.of());
+      produce(kafka.bootstrapServers(), List.of(late), List.of());
+      awaitMetric(pipeline.apiUri(), 608);
+      assertLedgerEqualsApi(kafka.bootstrapServers(), pipeline.apiUri(), hour0, to);
     }
+  }
+
+  /**
+   * Waits until the ledger's latest revisions add up to the usage API's totals for every tenant
+   * (requests, input and output tokens, exact cost), then asserts it; fails after 30 s.
+   */
+  private static void assertLedgerEqualsApi(String bootstrap, URI api, Instant from, Instant to)
+      throws Exception {
+    Map<String, List<String>> fromApi = new TreeMap<>();
+    for (String tenant : TENANTS) {
+      JsonNode totals = getJson(api, tenant, from, to, "total").get("totals");
+      fromApi.put(tenant, ledgerView(totals));
+    }
+    Map<String, List<String>> fromLedger = Map.of();
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (System.currentTimeMillis() < deadline) {
+      fromLedger = ledgerTotals(bootstrap);
+      if (fromLedger.equals(fromApi)) {
+        break;
+      }
+      Thread.sleep(500);
+    }
+    assertThat(fromLedger).isEqualTo(fromApi);
+  }
+
+  private static List<String> ledgerView(JsonNode n) {
+    return List.of(
+        n.get("requests").asText(),
+        n.get("input_tokens").asText(),
+        n.get("output_tokens").asText(),
+        new BigDecimal(n.get("cost").asText()).stripTrailingZeros().toPlainString());
+  }
+
+  /** Per tenant: the sums over the latest revision of each ledger key, read read_committed. */
+  private static Map<String, List<String>> ledgerTotals(String bootstrap) throws Exception {
+    Properties p = new Properties();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+    Map<String, JsonNode> latest = new HashMap<>();
+    try (KafkaConsumer<byte[], byte[]> c =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions =
+          c.partitionsFor(Topics.CHARGEBACK.name()).stream()
+              .map(i -> new TopicPartition(i.topic(), i.partition()))
+              .toList();
+      c.assign(partitions);
+      c.seekToBeginning(partitions);
+      Map<TopicPartition, Long> end = c.endOffsets(partitions);
+      while (partitions.stream().anyMatch(tp -> c.position(tp) < end.get(tp))) {
+        for (ConsumerRecord<byte[], byte[]> r : c.poll(java.time.Duration.ofMillis(200))) {
+          JsonNode v = new ObjectMapper().readTree(r.value());
+          String key = new String(r.key(), StandardCharsets.UTF_8);
+          JsonNode before = latest.get(key);
+          if (before == null || before.get("revision").asLong() < v.get("revision").asLong()) {
+            latest.put(key, v);
+          }
+        }
+      }
+    }
+    Map<String, long[]> counts = new TreeMap<>();
+    Map<String, BigDecimal> cost = new TreeMap<>();
+    for (JsonNode v : latest.values()) {
+      String tenant = v.get("tenant").asText();
+      long[] c = counts.computeIfAbsent(tenant, t -> new long[3]);
+      c[0] += v.get("requests").asLong();
+      c[1] += v.get("input_tokens").asLong();
+      c[2] += v.get("output_tokens").asLong();
+      cost.merge(tenant, new BigDecimal(v.get("cost").asText()), BigDecimal::add);
+    }
+    Map<String, List<String>> out = new TreeMap<>();
+    counts.forEach(
+        (tenant, c) ->
+            out.put(
+                tenant,
+                List.of(
+                    Long.toString(c[0]),
+                    Long.toString(c[1]),
+                    Long.toString(c[2]),
+                    cost.get(tenant).stripTrailingZeros().toPlainString())));
+    return out;
   }
 
   private Pipeline startPipeline(String bootstrap) {
@@ -181,7 +292,9 @@ class PipelineIT {
             Map.of(
                 StreamsAppConfig.STATE_DIR, dir.resolve("streams").toString(),
                 StreamsAppConfig.TOPIC_PARTITIONS, "3",
-                StreamsAppConfig.TOPIC_REPLICATION_FACTOR, "1"));
+                StreamsAppConfig.TOPIC_REPLICATION_FACTOR, "1",
+                StreamsAppConfig.LEDGER_GRACE_MS, "0",
+                StreamsAppConfig.LEDGER_INTERVAL_MS, "500"));
     ApiConfig api = new ApiConfig(Map.of(ApiConfig.PORT, "0"));
     return Pipeline.start(Map.of("bootstrap.servers", bootstrap), streams, api);
   }
