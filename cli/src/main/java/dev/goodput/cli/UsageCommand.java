@@ -22,8 +22,9 @@ import picocli.CommandLine.Option;
     description = "Print a tenant's usage over [from, to) from the usage API.")
 final class UsageCommand implements Callable<Integer> {
 
-  private static final List<String> COLUMNS =
-      UsageColumns.ALL.stream().map(UsageColumns.Column::name).toList();
+  /** The table shows every column but the percentile objects (see --format json for those). */
+  private static final List<UsageColumns.Column> COLUMNS =
+      UsageColumns.ALL.stream().filter(c -> c.kind() != UsageColumns.Kind.PERCENTILES).toList();
 
   @Option(
       names = "--url",
@@ -90,8 +91,8 @@ final class UsageCommand implements Callable<Integer> {
     JsonNode report = new ObjectMapper().readTree(response.body());
     StringBuilder header =
         new StringBuilder(String.format("%-20s  %-20s  %-32s", "start", "end", "model"));
-    for (String c : COLUMNS) {
-      header.append(String.format("  %14s", c));
+    for (UsageColumns.Column c : COLUMNS) {
+      header.append(String.format("  %14s", c.name()));
     }
     System.out.println(header);
     for (JsonNode row : report.get("rows")) {
@@ -100,17 +101,26 @@ final class UsageCommand implements Callable<Integer> {
               String.format(
                   "%-20s  %-20s  %-32s",
                   row.get("start").asText(), row.get("end").asText(), row.get("model").asText()));
-      for (String c : COLUMNS) {
-        line.append(String.format("  %,14d", row.get(c).asLong()));
+      for (UsageColumns.Column c : COLUMNS) {
+        line.append(cell(c, row.get(c.name())));
       }
       System.out.println(line);
     }
     StringBuilder total = new StringBuilder(String.format("%-20s  %-20s  %-32s", "total", "", ""));
-    for (String c : COLUMNS) {
-      total.append(String.format("  %,14d", report.get("totals").get(c).asLong()));
+    for (UsageColumns.Column c : COLUMNS) {
+      total.append(cell(c, report.get("totals").get(c.name())));
     }
     System.out.println(total);
     return 0;
+  }
+
+  /** A cell as the API wrote it: counts with separators, cost exact, attainment to 4 places. */
+  private static String cell(UsageColumns.Column c, JsonNode value) {
+    return switch (c.kind()) {
+      case INTEGER -> String.format("  %,14d", value.asLong());
+      case FRACTION -> String.format("  %14.4f", value.asDouble());
+      default -> String.format("  %14s", value.asText());
+    };
   }
 
   private static String enc(String s) {

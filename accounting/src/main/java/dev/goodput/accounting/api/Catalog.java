@@ -3,7 +3,6 @@ package dev.goodput.accounting.api;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -90,20 +89,6 @@ public final class Catalog {
       }
     }
     return SloPolicy.DEFAULT;
-  }
-
-  /**
-   * This catalog with {@code other}'s entries added; an entry with the same identity (kind, tenant,
-   * model, slo_class, effective_from) as an existing one replaces it.
-   */
-  public Catalog merge(Catalog other) {
-    Map<String, PriceEntry> p = new LinkedHashMap<>();
-    prices.forEach(e -> p.put(e.identity(), e));
-    other.prices.forEach(e -> p.put(e.identity(), e));
-    Map<String, SloPolicy> s = new LinkedHashMap<>();
-    policies.forEach(e -> s.put(e.identity(), e));
-    other.policies.forEach(e -> s.put(e.identity(), e));
-    return new Catalog(new ArrayList<>(p.values()), new ArrayList<>(s.values()));
   }
 
   private static Key key(String tenant, String model, String sloClass) {

@@ -81,13 +81,16 @@ public final class Pipeline implements AutoCloseable {
         });
     UsageQueries queries = UsageQueries.of(streams);
     PipelineMetrics metrics = PipelineMetrics.create(queries, streams, edges);
-    streams.start();
     ApiServer api;
     try {
+      streams.start();
       api = ApiServer.start(apiConfig, queries, health(streams), metrics.handler());
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       metrics.close();
       streams.close(Duration.ofSeconds(30));
+      if (e instanceof RuntimeException r) {
+        throw r;
+      }
       throw new IllegalStateException(
           "the API could not listen on "
               + apiConfig.bindAddress()

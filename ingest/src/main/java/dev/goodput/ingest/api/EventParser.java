@@ -7,6 +7,8 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import java.io.IOException;
 import java.math.BigDecimal;
+import java.nio.charset.CharsetEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -24,9 +26,21 @@ public final class EventParser {
   /** How far ahead of the wall clock an event's {@code timestamp_ms} may be. */
   public static final long MAX_FUTURE_SKEW_MS = 5 * 60_000L;
 
+  /**
+   * The largest token count accepted (10^12). The schema sets no maximum; without one, a few absurd
+   * values would overflow the running totals.
+   */
+  public static final long MAX_TOKENS = 1_000_000_000_000L;
+
+  /** The largest duration accepted, in milliseconds (10^10, about 115 days). */
+  public static final double MAX_DURATION_MS = 1e10;
+
   private static final int MAX_ATTRIBUTES = 32;
   private static final int MAX_ATTRIBUTE_LENGTH = 256;
   private static final int MAX_ECHO = 80;
+
+  private static final ThreadLocal<CharsetEncoder> UTF8_ENCODER =
+      ThreadLocal.withInitial(StandardCharsets.UTF_8::newEncoder);
 
   private static final JsonFactory JSON =
       JsonFactory.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
@@ -49,8 +63,9 @@ public final class EventParser {
       return new ParseResult.Invalid(r.getMessage());
     } catch (StreamReadException e) {
       return new ParseResult.Invalid("not valid JSON: " + e.getOriginalMessage());
-    } catch (IOException e) {
-      return new ParseResult.Invalid("unreadable record: " + e.getMessage());
+    } catch (IOException | RuntimeException e) {
+      // E.g. a number whose exponent does not fit: the record is bad, not the pipeline.
+      return new ParseResult.Invalid("unreadable record: " + e);
     }
   }
 
@@ -91,13 +106,13 @@ public final class EventParser {
               "field \"status\": must be one of ok, error, cancelled; got \"" + echo(s) + "\"");
         }
       }
-      case "input_tokens" -> f.inputTokens = readLong(p, name);
-      case "cached_input_tokens" -> f.cachedInputTokens = readLong(p, name);
-      case "output_tokens" -> f.outputTokens = readLong(p, name);
-      case "reasoning_tokens" -> f.reasoningTokens = readLong(p, name);
-      case "ttft_ms" -> f.ttftMs = readNumber(p, name);
-      case "e2e_ms" -> f.e2eMs = readNumber(p, name);
-      case "queue_ms" -> f.queueMs = readNumber(p, name);
+      case "input_tokens" -> f.inputTokens = readTokens(p, name);
+      case "cached_input_tokens" -> f.cachedInputTokens = readTokens(p, name);
+      case "output_tokens" -> f.outputTokens = readTokens(p, name);
+      case "reasoning_tokens" -> f.reasoningTokens = readTokens(p, name);
+      case "ttft_ms" -> f.ttftMs = readDuration(p, name);
+      case "e2e_ms" -> f.e2eMs = readDuration(p, name);
+      case "queue_ms" -> f.queueMs = readDuration(p, name);
       case "gpu_seconds" -> f.gpuSeconds = readNumber(p, name);
       case "energy_joules" -> f.energyJoules = readNumber(p, name);
       case "slo_class" -> f.sloClass = readString(p, name, 64, false);
@@ -106,6 +121,28 @@ public final class EventParser {
       case "attributes" -> f.attributes = readAttributes(p);
       default -> p.skipChildren();
     }
+  }
+
+  private static long readTokens(JsonParser p, String name) throws IOException {
+    long v = readLong(p, name);
+    if (v > MAX_TOKENS) {
+      throw new Rejection("field \"" + name + "\": at most " + MAX_TOKENS + ", got " + v);
+    }
+    return v;
+  }
+
+  private static double readDuration(JsonParser p, String name) throws IOException {
+    double v = readNumber(p, name);
+    if (v > MAX_DURATION_MS) {
+      throw new Rejection(
+          "field \""
+              + name
+              + "\": at most "
+              + (long) MAX_DURATION_MS
+              + " ms, got "
+              + echo(p.getText()));
+    }
+    return v;
   }
 
   /** A non-negative JSON integer; {@code 3.0} counts as an integer, as JSON Schema says. */
@@ -118,10 +155,10 @@ public final class EventParser {
       return nonNegative(name, p.getLongValue());
     }
     if (t == JsonToken.VALUE_NUMBER_FLOAT) {
-      BigDecimal d = p.getDecimalValue();
       try {
+        BigDecimal d = p.getDecimalValue();
         return nonNegative(name, d.longValueExact());
-      } catch (ArithmeticException e) {
+      } catch (ArithmeticException | NumberFormatException e) {
         throw new Rejection("field \"" + name + "\": must be an integer, got " + echo(p.getText()));
       }
     }
@@ -157,6 +194,9 @@ public final class EventParser {
       throw new Rejection("field \"" + name + "\": must be a string, got " + describe(t));
     }
     String s = p.getText();
+    if (!UTF8_ENCODER.get().reset().canEncode(s)) {
+      throw new Rejection("field \"" + name + "\": not valid Unicode (an unpaired surrogate)");
+    }
     int length = s.codePointCount(0, s.length());
     if (length == 0) {
       throw new Rejection("field \"" + name + "\": must not be empty");

@@ -167,6 +167,25 @@ class EventParserTest {
   }
 
   @Test
+  void shouldRejectNumbersTooLargeToAccountInsteadOfFailing() {
+    assertThat(reason(with("\"timestamp_ms\":1e9999999999")))
+        .isEqualTo("field \"timestamp_ms\": must be an integer, got 1e9999999999");
+    assertThat(reason(with("\"input_tokens\":1000000000001")))
+        .isEqualTo("field \"input_tokens\": at most 1000000000000, got 1000000000001");
+    assertThat(reason(with("\"e2e_ms\":1.8e308")))
+        .isEqualTo("field \"e2e_ms\": must be finite, got 1.8e308");
+    assertThat(reason(with("\"e2e_ms\":1e11")))
+        .isEqualTo("field \"e2e_ms\": at most 10000000000 ms, got 1e11");
+  }
+
+  @Test
+  void shouldRejectATenantWithAnUnpairedSurrogate() {
+    assertThat(reason(with("\"tenant\":\"\\ud800x\"")))
+        .isEqualTo("field \"tenant\": not valid Unicode (an unpaired surrogate)");
+    assertThat(valid(with("\"tenant\":\"\\ud83d\\ude00\"")).tenant()).isEqualTo("\ud83d\ude00");
+  }
+
+  @Test
   void shouldRejectDuplicateKeysAndTrailingContent() {
     assertThat(reason("{" + MINIMAL + ",\"tenant\":\"other\"}"))
         .startsWith("not valid JSON: Duplicate field 'tenant'");

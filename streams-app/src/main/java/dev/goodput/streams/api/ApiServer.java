@@ -15,6 +15,7 @@ import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,6 +43,7 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private static final JsonFactory JSON = new JsonFactory();
+  private static final Instant LATEST = Instant.parse("9999-12-31T23:00:00Z");
   private static final String USAGE_PREFIX = "/v1/tenants/";
   private static final String USAGE_SUFFIX = "/usage";
   private static final Set<String> USAGE_PARAMS =
@@ -150,10 +152,11 @@ public final class ApiServer implements AutoCloseable {
       error(ex, 404, "no such endpoint; a tenant containing '/' must be percent-encoded (%2F)");
       return;
     }
-    String tenant = URLDecoder.decode(rawTenant.replace("+", "%2B"), StandardCharsets.UTF_8);
+    String tenant;
     Map<String, String> params;
     UsageRequest request;
     try {
+      tenant = URLDecoder.decode(rawTenant.replace("+", "%2B"), StandardCharsets.UTF_8);
       params = query(ex.getRequestURI().getRawQuery());
       request = UsageRequest.parse(params);
     } catch (IllegalArgumentException e) {
@@ -218,12 +221,16 @@ public final class ApiServer implements AutoCloseable {
       }
       Instant t;
       try {
-        t = java.time.OffsetDateTime.parse(value).toInstant();
+        t = OffsetDateTime.parse(value).toInstant();
       } catch (DateTimeParseException e) {
         throw new IllegalArgumentException(
             "'" + name + "' is not an RFC 3339 time: '" + value + "'; e.g. 2026-01-01T00:00:00Z");
       }
-      if (t.toEpochMilli() % 3_600_000L != 0) {
+      if (t.isBefore(Instant.EPOCH) || t.isAfter(LATEST)) {
+        throw new IllegalArgumentException(
+            "'" + name + "' must be between 1970 and 9999; got " + value);
+      }
+      if (t.getNano() != 0 || t.getEpochSecond() % 3600 != 0) {
         throw new IllegalArgumentException("'" + name + "' must be a whole UTC hour; got " + value);
       }
       return t;

@@ -4,7 +4,7 @@ import com.datadoghq.sketch.ddsketch.DDSketch;
 import com.datadoghq.sketch.ddsketch.DDSketches;
 import com.datadoghq.sketch.ddsketch.encoding.ByteArrayInput;
 import com.datadoghq.sketch.ddsketch.encoding.GrowingByteArrayOutput;
-import com.datadoghq.sketch.ddsketch.store.UnboundedSizeDenseStore;
+import com.datadoghq.sketch.ddsketch.store.CollapsingLowestDenseStore;
 import dev.goodput.ingest.api.InferenceEvent;
 import dev.goodput.ingest.api.Status;
 import java.io.IOException;
@@ -36,8 +36,15 @@ public final class LatencySketches {
     return new LatencySketches(sketch(), sketch(), sketch());
   }
 
+  /**
+   * At most this many bins per sketch: at 0.5% they span a factor of about 10^8 (e.g. 0.1 ms to 3
+   * hours) at full accuracy; beyond that the lowest bins are merged, which only affects the lowest
+   * quantiles of a pathologically wide distribution.
+   */
+  static final int MAX_BINS = 2048;
+
   private static DDSketch sketch() {
-    return DDSketches.logarithmicUnboundedDense(RELATIVE_ACCURACY);
+    return DDSketches.logarithmicCollapsingLowestDense(RELATIVE_ACCURACY, MAX_BINS);
   }
 
   /** Adds one accepted request; only {@code ok} ones have latencies that count. */
@@ -111,7 +118,7 @@ public final class LatencySketches {
       DDSketch s =
           DDSketch.decode(
               ByteArrayInput.wrap(buf.array(), buf.arrayOffset() + buf.position(), length),
-              UnboundedSizeDenseStore::new);
+              () -> new CollapsingLowestDenseStore(MAX_BINS));
       buf.position(buf.position() + length);
       return s;
     } catch (IOException e) {

@@ -5,7 +5,7 @@ public final class StoreNames {
   /** Usage per tenant, UTC hour and model: {@link UsageKey} to {@link UsageCounters}. */
   public static final String USAGE_HOURLY = "usage-hourly";
 
-  /** Usage since the beginning per tenant and model: {@link SeriesKey} to {@link UsageCounters}. */
+  /** Usage since the beginning per tenant and model: {@link SeriesKey} to {@link SeriesTotals}. */
   public static final String USAGE_TOTALS = "usage-totals";
 
   /** Outcome counts decided while parsing (before the repartition by tenant). */

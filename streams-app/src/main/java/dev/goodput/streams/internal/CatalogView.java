@@ -24,7 +24,7 @@ final class CatalogView {
   private static final Logger LOG = LoggerFactory.getLogger(CatalogView.class);
 
   private final ReadOnlyKeyValueStore<String, byte[]> store;
-  private Map<String, Integer> seen = Map.of();
+  private Map<String, byte[]> seen = Map.of();
   private Catalog catalog = Catalog.EMPTY;
 
   CatalogView(ReadOnlyKeyValueStore<String, byte[]> store) {
@@ -36,17 +36,27 @@ final class CatalogView {
     return catalog;
   }
 
+  private static boolean sameEntries(Map<String, byte[]> a, Map<String, byte[]> b) {
+    if (!a.keySet().equals(b.keySet())) {
+      return false;
+    }
+    for (Map.Entry<String, byte[]> e : a.entrySet()) {
+      if (!Arrays.equals(e.getValue(), b.get(e.getKey()))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   void refresh() {
-    Map<String, Integer> now = new HashMap<>();
     Map<String, byte[]> entries = new HashMap<>();
     try (KeyValueIterator<String, byte[]> it = store.all()) {
       while (it.hasNext()) {
         KeyValue<String, byte[]> kv = it.next();
-        now.put(kv.key, Arrays.hashCode(kv.value));
         entries.put(kv.key, kv.value);
       }
     }
-    if (now.equals(seen)) {
+    if (sameEntries(entries, seen)) {
       return;
     }
     List<PriceEntry> prices = new ArrayList<>();
@@ -66,7 +76,7 @@ final class CatalogView {
           }
         });
     catalog = new Catalog(prices, policies);
-    seen = now;
+    seen = entries;
     LOG.info("catalog loaded: {}", catalog);
   }
 }

@@ -6,10 +6,14 @@ import static org.assertj.core.api.Assertions.withinPercentage;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
@@ -179,6 +183,10 @@ class ApiServerTest {
         "?from=2026-01-01T10:30:00Z&to=2026-01-01T11:00:00Z|'from' must be a whole UTC hour; got"
             + " 2026-01-01T10:30:00Z",
         "?from=yesterday&to=2026-01-01T11:00:00Z|'from' is not an RFC 3339 time: 'yesterday'",
+        "?from=2026-01-01T10:00:00.0001Z&to=2026-01-01T11:00:00Z|'from' must be a whole UTC hour;"
+            + " got 2026-01-01T10:00:00.0001Z",
+        "?from=2026-01-01T10:00:00Z&to=%2B999999999-01-01T00:00:00Z|'to' must be between 1970 and"
+            + " 9999",
         "?from=2026-01-01T11:00:00Z&to=2026-01-01T11:00:00Z|'from' (2026-01-01T11:00:00Z) must be"
             + " before 'to' (2026-01-01T11:00:00Z)",
         "?from=2026-01-01T10:00:00Z&to=2026-01-01T11:00:00Z&granularity=week|'granularity' must be"
@@ -193,6 +201,24 @@ class ApiServerTest {
 
     assertThat(r.statusCode()).isEqualTo(400);
     assertThat(r.body()).startsWith("{\"error\":\"").contains(expected);
+  }
+
+  @Test
+  void shouldAnswer400ForABadlyEncodedTenant() throws Exception {
+    // The JDK's client refuses to send a malformed URI, so speak HTTP by hand.
+    try (Socket socket = new Socket(api.baseUri().getHost(), api.baseUri().getPort())) {
+      socket
+          .getOutputStream()
+          .write(
+              ("GET /v1/tenants/a%zz/usage?from=2026-01-01T10:00:00Z&to=2026-01-01T11:00:00Z"
+                      + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+                  .getBytes(StandardCharsets.US_ASCII));
+      String statusLine =
+          new BufferedReader(
+                  new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+              .readLine();
+      assertThat(statusLine).startsWith("HTTP/1.1 400");
+    }
   }
 
   @Test

@@ -119,10 +119,20 @@ public final class HangingTransactionReaper implements AutoCloseable {
               && OPEN.contains(d.state())
               && d.producerEpoch() == p.producerEpoch()
               && d.topicPartitions().contains(tp);
-      if (live) {
+      // Only a transaction its producer has moved on from (a later epoch) or the coordinator does
+      // not know at all can never complete by itself.
+      boolean abandoned = d == null || d.producerEpoch() > p.producerEpoch();
+      if (live || !abandoned) {
         continue;
       }
-      String key = tp + "/" + p.producerId() + "/" + p.producerEpoch();
+      String key =
+          tp
+              + "/"
+              + p.producerId()
+              + "/"
+              + p.producerEpoch()
+              + "/"
+              + p.currentTransactionStartOffset().getAsLong();
       if (!suspects.contains(key)) {
         stillSuspect.add(key);
         continue;
