@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       PublishCommand.class,
       UsageCommand.class,
       ConfigCommand.class,
+      KeysCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Goodput implements Runnable {

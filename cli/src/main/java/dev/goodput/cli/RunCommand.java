@@ -30,6 +30,11 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--config", required = true, description = "YAML configuration file.")
   Path config;
 
+  @Option(
+      names = "--insecure",
+      description = "Serve usage data without API keys (api.keys.file unset). Never in production.")
+  boolean insecure;
+
   @Override
   public Integer call() throws Exception {
     ConfigFile file = ConfigFile.load(config);
@@ -41,6 +46,13 @@ final class RunCommand implements Callable<Integer> {
     StreamsAppConfig streams =
         Configs.build("streams", file.section("streams"), StreamsAppConfig::new);
     ApiConfig api = Configs.build("api", file.section("api"), ApiConfig::new);
+    if (api.keys().isEmpty() && !insecure) {
+      throw new ConfigException(
+          config
+              + ": no API keys (api.keys.file is not set): refusing to serve every tenant's usage"
+              + " to anyone. Create keys with 'goodput keys new --role admin', list their hashes in"
+              + " a keys file, or pass --insecure to run without.");
+    }
 
     UntilStopped until = UntilStopped.install();
     int code = 0;

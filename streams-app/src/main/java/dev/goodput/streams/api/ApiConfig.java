@@ -1,6 +1,8 @@
 package dev.goodput.streams.api;
 
+import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -12,6 +14,7 @@ public final class ApiConfig extends AbstractConfig {
   public static final String BIND_ADDRESS = "bind.address";
   public static final String PORT = "port";
   public static final String THREADS = "threads";
+  public static final String KEYS_FILE = "keys.file";
 
   private static final ConfigDef DEF =
       new ConfigDef()
@@ -35,7 +38,14 @@ public final class ApiConfig extends AbstractConfig {
               4,
               ConfigDef.Range.atLeast(1),
               Importance.LOW,
-              "Threads serving HTTP requests.");
+              "Threads serving HTTP requests.")
+          .define(
+              KEYS_FILE,
+              Type.STRING,
+              "",
+              Importance.HIGH,
+              "YAML file of API keys (hashes and roles). Empty: no authentication, which `goodput"
+                  + " run` refuses unless --insecure.");
 
   public ApiConfig(Map<String, ?> values) {
     super(DEF, values, false);
@@ -55,5 +65,11 @@ public final class ApiConfig extends AbstractConfig {
 
   public int threads() {
     return getInt(THREADS);
+  }
+
+  /** The API keys, or empty when authentication is off. */
+  public Optional<ApiKeys> keys() {
+    String file = getString(KEYS_FILE);
+    return file.isBlank() ? Optional.empty() : Optional.of(ApiKeys.load(Path.of(file)));
   }
 }

@@ -20,11 +20,13 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 
 /**
  * The HTTP API: {@code GET /v1/tenants/{tenant}/usage}, {@code /metrics}, {@code /healthz} and
@@ -65,6 +67,7 @@ public final class ApiServer implements AutoCloseable {
   public static ApiServer start(
       ApiConfig config, UsageQueries queries, Health health, HttpHandler metrics)
       throws IOException {
+    ApiKeys keys = config.keys().orElse(null);
     HttpServer server =
         HttpServer.create(new InetSocketAddress(config.bindAddress(), config.port()), 0);
     ExecutorService executor =
@@ -76,8 +79,17 @@ public final class ApiServer implements AutoCloseable {
               return t;
             });
     server.setExecutor(executor);
-    server.createContext("/v1/tenants/", guarded(ex -> usage(ex, queries)));
-    server.createContext("/metrics", metrics);
+    server.createContext("/v1/tenants/", guarded(ex -> usage(ex, queries, keys)));
+    server.createContext(
+        "/metrics",
+        keys == null
+            ? metrics
+            : guarded(
+                ex -> {
+                  if (authorized(ex, keys, ApiKeys.Principal::isAdmin)) {
+                    metrics.handle(ex);
+                  }
+                }));
     server.createContext("/healthz", guarded(ex -> status(ex, health::alive, "alive")));
     server.createContext("/readyz", guarded(ex -> status(ex, health::ready, "ready")));
     server.createContext(
@@ -134,7 +146,34 @@ public final class ApiServer implements AutoCloseable {
         ((ok ? "" : "not ") + what + "\n").getBytes(StandardCharsets.UTF_8));
   }
 
-  private static void usage(HttpExchange ex, UsageQueries queries) throws IOException {
+  /**
+   * Answers 401 for a missing or unknown key and 403 for a key without the right; the answer never
+   * depends on whether the data asked for exists.
+   */
+  private static boolean authorized(
+      HttpExchange ex, ApiKeys keys, Predicate<ApiKeys.Principal> allowed) throws IOException {
+    if (keys == null) {
+      return true;
+    }
+    String header = ex.getRequestHeaders().getFirst("Authorization");
+    Optional<ApiKeys.Principal> principal =
+        header != null && header.startsWith("Bearer ")
+            ? keys.authenticate(header.substring("Bearer ".length()).trim())
+            : Optional.empty();
+    if (principal.isEmpty()) {
+      ex.getResponseHeaders().set("WWW-Authenticate", "Bearer");
+      error(ex, 401, "missing or unknown API key; send 'Authorization: Bearer <key>'");
+      return false;
+    }
+    if (!allowed.test(principal.get())) {
+      error(ex, 403, "this API key may not read this");
+      return false;
+    }
+    return true;
+  }
+
+  private static void usage(HttpExchange ex, UsageQueries queries, ApiKeys keys)
+      throws IOException {
     String rawPath = ex.getRequestURI().getRawPath();
     if (!rawPath.endsWith(USAGE_SUFFIX)
         || rawPath.length() <= USAGE_PREFIX.length() + USAGE_SUFFIX.length()) {
@@ -153,10 +192,18 @@ public final class ApiServer implements AutoCloseable {
       return;
     }
     String tenant;
+    try {
+      tenant = URLDecoder.decode(rawTenant.replace("+", "%2B"), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      error(ex, 400, "the tenant in the path is not valid percent-encoding");
+      return;
+    }
+    if (!authorized(ex, keys, p -> p.mayRead(tenant))) {
+      return;
+    }
     Map<String, String> params;
     UsageRequest request;
     try {
-      tenant = URLDecoder.decode(rawTenant.replace("+", "%2B"), StandardCharsets.UTF_8);
       params = query(ex.getRequestURI().getRawQuery());
       request = UsageRequest.parse(params);
     } catch (IllegalArgumentException e) {
