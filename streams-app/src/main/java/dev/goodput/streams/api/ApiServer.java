@@ -17,11 +17,13 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -80,6 +82,7 @@ public final class ApiServer implements AutoCloseable {
             });
     server.setExecutor(executor);
     server.createContext("/v1/tenants/", guarded(ex -> usage(ex, queries, keys)));
+    server.createContext("/v1/usage", guarded(ex -> allTenantsUsage(ex, queries, keys)));
     server.createContext(
         "/metrics",
         keys == null
@@ -172,6 +175,55 @@ public final class ApiServer implements AutoCloseable {
     return true;
   }
 
+  /** {@code GET /v1/usage}: every tenant's rows, each with its tenant; admin only. */
+  private static void allTenantsUsage(HttpExchange ex, UsageQueries queries, ApiKeys keys)
+      throws IOException {
+    if (!ex.getRequestURI().getPath().equals("/v1/usage")) {
+      error(ex, 404, "no such endpoint: " + ex.getRequestURI().getPath());
+      return;
+    }
+    if (!authorized(ex, keys, ApiKeys.Principal::isAdmin)) {
+      return;
+    }
+    Map<String, String> params;
+    UsageRequest request;
+    try {
+      params = query(ex.getRequestURI().getRawQuery());
+      request = UsageRequest.parse(params);
+    } catch (IllegalArgumentException e) {
+      error(ex, 400, e.getMessage());
+      return;
+    }
+    Map<String, List<HourlyUsage>> byTenant = new TreeMap<>();
+    List<HourlyUsage> all = new ArrayList<>();
+    for (HourlyUsage h :
+        queries.hourlyAllTenants(request.from().toEpochMilli(), request.to().toEpochMilli())) {
+      if (request.model() == null || h.key().model().equals(request.model())) {
+        byTenant.computeIfAbsent(h.key().tenant(), t -> new ArrayList<>()).add(h);
+        all.add(h);
+      }
+    }
+    List<UsageReport> reports = new ArrayList<>();
+    byTenant.forEach(
+        (tenant, hours) ->
+            reports.add(
+                UsageReport.of(
+                    tenant, request.from(), request.to(), request.granularity(), hours)));
+    if (wantsCsv(ex, params)) {
+      send(ex, 200, "text/csv; charset=utf-8", UsageRendering.csvAllTenants(reports));
+    } else {
+      UsageReport overall =
+          UsageReport.of("*", request.from(), request.to(), request.granularity(), all);
+      send(ex, 200, "application/json", UsageRendering.jsonAllTenants(reports, overall));
+    }
+  }
+
+  private static boolean wantsCsv(HttpExchange ex, Map<String, String> params) {
+    String accept = ex.getRequestHeaders().getFirst("Accept");
+    return "csv".equals(params.get("format"))
+        || (params.get("format") == null && accept != null && accept.contains("text/csv"));
+  }
+
   private static void usage(HttpExchange ex, UsageQueries queries, ApiKeys keys)
       throws IOException {
     String rawPath = ex.getRequestURI().getRawPath();
@@ -217,11 +269,7 @@ public final class ApiServer implements AutoCloseable {
     }
     UsageReport report =
         UsageReport.of(tenant, request.from(), request.to(), request.granularity(), hours);
-    String accept = ex.getRequestHeaders().getFirst("Accept");
-    boolean csv =
-        "csv".equals(params.get("format"))
-            || (params.get("format") == null && accept != null && accept.contains("text/csv"));
-    if (csv) {
+    if (wantsCsv(ex, params)) {
       send(ex, 200, "text/csv; charset=utf-8", UsageRendering.csv(report));
     } else {
       send(ex, 200, "application/json", UsageRendering.json(report));

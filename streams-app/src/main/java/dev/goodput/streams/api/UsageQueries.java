@@ -66,6 +66,28 @@ public final class UsageQueries {
         });
   }
 
+  /**
+   * Every tenant's hourly rows with hour start in {@code [fromMs, toMs)}, sorted by tenant, hour
+   * and model. Scans the whole store: for the all-tenants report, not for a tenant's query.
+   */
+  public List<HourlyUsage> hourlyAllTenants(long fromMs, long toMs) {
+    return read(
+        () -> {
+          ReadOnlyKeyValueStore<UsageKey, HourlyValue> store =
+              stores.keyValueStore(StoreNames.USAGE_HOURLY);
+          List<HourlyUsage> out = new ArrayList<>();
+          try (KeyValueIterator<UsageKey, HourlyValue> it = store.all()) {
+            while (it.hasNext()) {
+              KeyValue<UsageKey, HourlyValue> kv = it.next();
+              if (kv.key.hourStartMs() >= fromMs && kv.key.hourStartMs() < toMs) {
+                out.add(new HourlyUsage(kv.key, kv.value.counters(), kv.value.sketches()));
+              }
+            }
+          }
+          return out;
+        });
+  }
+
   /** Running totals of every tenant and model owned here. */
   public Map<SeriesKey, SeriesTotals> totals() {
     return read(

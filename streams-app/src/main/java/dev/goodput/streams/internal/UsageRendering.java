@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * Renders a usage report as the contract's JSON document or as CSV with the same columns (a
@@ -112,8 +113,64 @@ public final class UsageRendering {
     }
   }
 
+  /**
+   * The all-tenants report: the rows of every tenant's report, each with a {@code tenant} field,
+   * and {@code totals} over all of them.
+   */
+  public static byte[] jsonAllTenants(List<UsageReport> reports, UsageReport overall) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      g.writeStartObject();
+      g.writeStringField("from", overall.from().toString());
+      g.writeStringField("to", overall.to().toString());
+      g.writeStringField("granularity", overall.granularity().label());
+      g.writeStringField("currency", "USD");
+      g.writeArrayFieldStart("rows");
+      for (UsageReport report : reports) {
+        for (UsageRow row : report.rows()) {
+          g.writeStartObject();
+          g.writeStringField("tenant", report.tenant());
+          g.writeStringField("start", row.start().toString());
+          g.writeStringField("end", row.end().toString());
+          g.writeStringField("model", row.model());
+          columns(g, new UsageColumns.Row(row.counters(), row.sketches()));
+          g.writeEndObject();
+        }
+      }
+      g.writeEndArray();
+      g.writeObjectFieldStart("totals");
+      columns(g, new UsageColumns.Row(overall.totals(), overall.totalSketches()));
+      g.writeEndObject();
+      g.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  /** The all-tenants report as CSV: a {@code tenant} column, then the columns of {@link #csv}. */
+  public static byte[] csvAllTenants(List<UsageReport> reports) {
+    StringBuilder sb = new StringBuilder("tenant,");
+    sb.append(csvHeader());
+    for (UsageReport report : reports) {
+      for (UsageRow row : report.rows()) {
+        sb.append(csvField(report.tenant())).append(',');
+        csvRow(sb, row);
+      }
+    }
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
   /** CSV (RFC 4180): a header line, then one line per row. */
   public static byte[] csv(UsageReport report) {
+    StringBuilder sb = new StringBuilder(csvHeader());
+    for (UsageRow row : report.rows()) {
+      csvRow(sb, row);
+    }
+    return sb.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static String csvHeader() {
     StringBuilder sb = new StringBuilder("start,end,model");
     for (UsageColumns.Column col : UsageColumns.ALL) {
       if (col.kind() == UsageColumns.Kind.PERCENTILES) {
@@ -124,26 +181,22 @@ public final class UsageRendering {
         sb.append(',').append(col.name());
       }
     }
-    sb.append("\r\n");
-    for (UsageRow row : report.rows()) {
-      sb.append(row.start())
-          .append(',')
-          .append(row.end())
-          .append(',')
-          .append(csvField(row.model()));
-      UsageColumns.Row r = new UsageColumns.Row(row.counters(), row.sketches());
-      for (UsageColumns.Column col : UsageColumns.ALL) {
-        Object v = col.value().apply(r);
-        if (v instanceof Percentiles p) {
-          sb.append(',').append(p.p50()).append(',').append(p.p90());
-          sb.append(',').append(p.p95()).append(',').append(p.p99());
-        } else {
-          sb.append(',').append(v);
-        }
+    return sb.append("\r\n").toString();
+  }
+
+  private static void csvRow(StringBuilder sb, UsageRow row) {
+    sb.append(row.start()).append(',').append(row.end()).append(',').append(csvField(row.model()));
+    UsageColumns.Row r = new UsageColumns.Row(row.counters(), row.sketches());
+    for (UsageColumns.Column col : UsageColumns.ALL) {
+      Object v = col.value().apply(r);
+      if (v instanceof Percentiles p) {
+        sb.append(',').append(p.p50()).append(',').append(p.p90());
+        sb.append(',').append(p.p95()).append(',').append(p.p99());
+      } else {
+        sb.append(',').append(v);
       }
-      sb.append("\r\n");
     }
-    return sb.toString().getBytes(StandardCharsets.UTF_8);
+    sb.append("\r\n");
   }
 
   private static String csvField(String s) {

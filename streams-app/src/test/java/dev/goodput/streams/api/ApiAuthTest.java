@@ -112,6 +112,11 @@ class ApiAuthTest {
     "/v1/tenants/globex/usage,admin,200",
     "/v1/tenants/nobody/usage,admin,200",
     "/metrics,admin,204",
+    "/v1/usage,,401",
+    "/v1/usage,unknown,401",
+    "/v1/usage,acme,403",
+    "/v1/usage,ingest,403",
+    "/v1/usage,admin,200",
     "/healthz,,200",
     "/readyz,,200",
   })

@@ -164,6 +164,30 @@ class ApiServerTest {
   }
 
   @Test
+  void shouldAnswerEveryTenantsRowsWithTheirTenantOnTheAllTenantsEndpoint() throws Exception {
+    HttpResponse<String> r =
+        get("/v1/usage?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&granularity=total", null);
+
+    assertThat(r.statusCode()).isEqualTo(200);
+    JsonNode doc = new ObjectMapper().readTree(r.body());
+    assertThat(doc.get("rows"))
+        .extracting(
+            n -> n.get("tenant").asText(),
+            n -> n.get("model").asText(),
+            n -> n.get("requests").asLong())
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("a/b c+d", "m1", 1L),
+            org.assertj.core.groups.Tuple.tuple("acme", "m,2", 1L),
+            org.assertj.core.groups.Tuple.tuple("acme", "m1", 2L));
+    assertThat(doc.get("totals").get("requests").asLong()).isEqualTo(4);
+    assertThat(doc.get("totals").get("input_tokens").asLong()).isEqualTo(707);
+    String csv =
+        get("/v1/usage?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&format=csv", null).body();
+    assertThat(csv).startsWith("tenant,start,end,model,requests,");
+    assertThat(csv.split("\r\n")).hasSize(5);
+  }
+
+  @Test
   void shouldFilterByModelAndDecodeAPercentEncodedTenant() throws Exception {
     HttpResponse<String> r =
         get(

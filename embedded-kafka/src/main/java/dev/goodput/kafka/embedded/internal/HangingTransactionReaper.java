@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -109,7 +110,9 @@ public final class HangingTransactionReaper implements AutoCloseable {
       return;
     }
     Map<Long, TransactionDescription> coordinatorView = describeTransactions();
-    Set<String> stillSuspect = new HashSet<>();
+    // Group the abandoned open transactions by producer and epoch: one group is one transaction.
+    Map<String, List<TopicPartition>> groups = new HashMap<>();
+    Map<String, ProducerState> producerOf = new HashMap<>();
     for (Map.Entry<TopicPartition, ProducerState> e : open.entrySet()) {
       TopicPartition tp = e.getKey();
       ProducerState p = e.getValue();
@@ -125,32 +128,54 @@ public final class HangingTransactionReaper implements AutoCloseable {
       if (live || !abandoned) {
         continue;
       }
+      String group = p.producerId() + "/" + p.producerEpoch();
+      groups.computeIfAbsent(group, g -> new ArrayList<>()).add(tp);
+      producerOf.put(group, p);
+    }
+    Set<String> stillSuspect = new HashSet<>();
+    for (Map.Entry<String, List<TopicPartition>> g : groups.entrySet()) {
       String key =
-          tp
+          g.getKey()
               + "/"
-              + p.producerId()
-              + "/"
-              + p.producerEpoch()
-              + "/"
-              + p.currentTransactionStartOffset().getAsLong();
+              + new TreeSet<>(g.getValue().stream().map(TopicPartition::toString).toList());
       if (!suspects.contains(key)) {
         stillSuspect.add(key);
         continue;
       }
-      LOG.warn(
-          "aborting a hanging transaction on {} (producer {} epoch {}, open since offset {}); the"
-              + " coordinator has it as {}",
-          tp,
-          p.producerId(),
-          p.producerEpoch(),
-          p.currentTransactionStartOffset().getAsLong(),
-          d == null ? "unknown" : d.state() + " at epoch " + d.producerEpoch());
-      admin
-          .abortTransaction(
-              new AbortTransactionSpec(
-                  tp, p.producerId(), (short) p.producerEpoch(), p.coordinatorEpoch().orElse(0)))
-          .all()
-          .get();
+      // Aborting is safe only if the transaction's consumer offsets were not committed either:
+      // then its input is processed again and nothing it wrote counts. If the offsets did commit,
+      // aborting the partitions still open would lose their part of a committed transaction.
+      boolean offsetsOpen =
+          g.getValue().stream().anyMatch(tp -> tp.topic().equals("__consumer_offsets"));
+      ProducerState p = producerOf.get(g.getKey());
+      if (!offsetsOpen) {
+        LOG.error(
+            "a committed transaction (producer {} epoch {}) is still open on {}: its commit"
+                + " markers were lost. Not aborting it, as that would drop committed data; resolve"
+                + " it by hand (kafka-transactions.sh) or start from an empty data directory.",
+            p.producerId(),
+            p.producerEpoch(),
+            g.getValue());
+        continue;
+      }
+      for (TopicPartition tp : g.getValue()) {
+        ProducerState ps = open.get(tp);
+        LOG.warn(
+            "aborting a hanging transaction on {} (producer {} epoch {}, open since offset {})",
+            tp,
+            ps.producerId(),
+            ps.producerEpoch(),
+            ps.currentTransactionStartOffset().getAsLong());
+        admin
+            .abortTransaction(
+                new AbortTransactionSpec(
+                    tp,
+                    ps.producerId(),
+                    (short) ps.producerEpoch(),
+                    ps.coordinatorEpoch().orElse(0)))
+            .all()
+            .get();
+      }
     }
     suspects = stillSuspect;
   }
