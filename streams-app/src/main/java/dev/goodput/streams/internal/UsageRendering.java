@@ -27,26 +27,41 @@ public final class UsageRendering {
   private UsageRendering() {}
 
   public static byte[] json(UsageReport report) {
+    return document(report.tenant(), report, List.of(report));
+  }
+
+  /**
+   * A usage document: the header (with {@code tenant} when it is one tenant's), the rows of {@code
+   * reports} (each with its {@code tenant} when it is not), and {@code totals.totals()}.
+   */
+  private static byte[] document(String tenant, UsageReport totals, List<UsageReport> reports) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
-      g.writeStringField("tenant", report.tenant());
-      g.writeStringField("from", report.from().toString());
-      g.writeStringField("to", report.to().toString());
-      g.writeStringField("granularity", report.granularity().label());
+      if (tenant != null) {
+        g.writeStringField("tenant", tenant);
+      }
+      g.writeStringField("from", totals.from().toString());
+      g.writeStringField("to", totals.to().toString());
+      g.writeStringField("granularity", totals.granularity().label());
       g.writeStringField("currency", "USD");
       g.writeArrayFieldStart("rows");
-      for (UsageRow row : report.rows()) {
-        g.writeStartObject();
-        g.writeStringField("start", row.start().toString());
-        g.writeStringField("end", row.end().toString());
-        g.writeStringField("model", row.model());
-        columns(g, new UsageColumns.Row(row.counters(), row.sketches()));
-        g.writeEndObject();
+      for (UsageReport report : reports) {
+        for (UsageRow row : report.rows()) {
+          g.writeStartObject();
+          if (tenant == null) {
+            g.writeStringField("tenant", report.tenant());
+          }
+          g.writeStringField("start", row.start().toString());
+          g.writeStringField("end", row.end().toString());
+          g.writeStringField("model", row.model());
+          columns(g, new UsageColumns.Row(row.counters(), row.sketches()));
+          g.writeEndObject();
+        }
       }
       g.writeEndArray();
       g.writeObjectFieldStart("totals");
-      columns(g, new UsageColumns.Row(report.totals(), report.totalSketches()));
+      columns(g, new UsageColumns.Row(totals.totals(), totals.totalSketches()));
       g.writeEndObject();
       g.writeEndObject();
     } catch (IOException e) {
@@ -118,34 +133,7 @@ public final class UsageRendering {
    * and {@code totals} over all of them.
    */
   public static byte[] jsonAllTenants(List<UsageReport> reports, UsageReport overall) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (JsonGenerator g = JSON.createGenerator(out)) {
-      g.writeStartObject();
-      g.writeStringField("from", overall.from().toString());
-      g.writeStringField("to", overall.to().toString());
-      g.writeStringField("granularity", overall.granularity().label());
-      g.writeStringField("currency", "USD");
-      g.writeArrayFieldStart("rows");
-      for (UsageReport report : reports) {
-        for (UsageRow row : report.rows()) {
-          g.writeStartObject();
-          g.writeStringField("tenant", report.tenant());
-          g.writeStringField("start", row.start().toString());
-          g.writeStringField("end", row.end().toString());
-          g.writeStringField("model", row.model());
-          columns(g, new UsageColumns.Row(row.counters(), row.sketches()));
-          g.writeEndObject();
-        }
-      }
-      g.writeEndArray();
-      g.writeObjectFieldStart("totals");
-      columns(g, new UsageColumns.Row(overall.totals(), overall.totalSketches()));
-      g.writeEndObject();
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toByteArray();
+    return document(null, overall, reports);
   }
 
   /** The all-tenants report as CSV: a {@code tenant} column, then the columns of {@link #csv}. */
