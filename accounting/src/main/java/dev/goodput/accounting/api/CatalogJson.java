@@ -262,15 +262,22 @@ public final class CatalogJson {
     return write(o);
   }
 
-  /** Parses one entry written by {@code toJson}; {@code policy} selects the kind. */
-  public static Object fromJson(byte[] json, boolean policy, String where) {
-    JsonNode n;
+  /** Parses a price entry written by {@link #toJson(PriceEntry)}. */
+  public static PriceEntry priceFromJson(byte[] json, String where) {
+    return price(readJson(json, where), where);
+  }
+
+  /** Parses a policy written by {@link #toJson(SloPolicy)}. */
+  public static SloPolicy policyFromJson(byte[] json, String where) {
+    return policy(readJson(json, where), where);
+  }
+
+  private static JsonNode readJson(byte[] json, String where) {
     try {
-      n = JSON.readTree(json);
+      return JSON.readTree(json);
     } catch (IOException e) {
       throw new InvalidCatalogException(where + ": not valid JSON: " + e.getMessage());
     }
-    return policy ? policy(n, where) : price(n, where);
   }
 
   private static byte[] write(ObjectNode o) {

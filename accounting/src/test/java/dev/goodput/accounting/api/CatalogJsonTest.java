@@ -118,9 +118,9 @@ class CatalogJsonTest {
             "prices:\n  - model: m\n    tenant: t\n    effective_from: 2026-01-01T00:00:00Z\n    input: 0.123456789\n    output: 2\n    request: 0.0001\n"
                 + "slo_policies:\n  - model: '*'\n    effective_from: 2026-01-01T00:00:00Z\n    ttft_ms: 450.5\n    tpot_ms: 40\n");
 
-    assertThat(CatalogJson.fromJson(CatalogJson.toJson(c.prices().get(0)), false, "topic"))
+    assertThat(CatalogJson.priceFromJson(CatalogJson.toJson(c.prices().get(0)), "topic"))
         .isEqualTo(c.prices().get(0));
-    assertThat(CatalogJson.fromJson(CatalogJson.toJson(c.policies().get(0)), true, "topic"))
+    assertThat(CatalogJson.policyFromJson(CatalogJson.toJson(c.policies().get(0)), "topic"))
         .isEqualTo(c.policies().get(0));
   }
 }

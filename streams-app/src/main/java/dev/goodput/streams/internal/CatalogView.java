@@ -65,9 +65,9 @@ final class CatalogView {
         (identity, json) -> {
           try {
             if (identity.startsWith("price|")) {
-              prices.add((PriceEntry) CatalogJson.fromJson(json, false, identity));
+              prices.add(CatalogJson.priceFromJson(json, identity));
             } else if (identity.startsWith("slo|")) {
-              policies.add((SloPolicy) CatalogJson.fromJson(json, true, identity));
+              policies.add(CatalogJson.policyFromJson(json, identity));
             } else {
               LOG.error("catalog entry {} has an unknown kind; ignored", identity);
             }
