@@ -185,13 +185,8 @@ public final class ApiServer implements AutoCloseable {
     if (!authorized(ex, keys, ApiKeys.Principal::isAdmin)) {
       return;
     }
-    Map<String, String> params;
-    UsageRequest request;
-    try {
-      params = query(ex.getRequestURI().getRawQuery());
-      request = UsageRequest.parse(params);
-    } catch (IllegalArgumentException e) {
-      error(ex, 400, e.getMessage());
+    UsageRequest request = usageRequest(ex);
+    if (request == null) {
       return;
     }
     Map<String, List<HourlyUsage>> byTenant = new TreeMap<>();
@@ -209,7 +204,7 @@ public final class ApiServer implements AutoCloseable {
             reports.add(
                 UsageReport.of(
                     tenant, request.from(), request.to(), request.granularity(), hours)));
-    if (wantsCsv(ex, params)) {
+    if (request.csv()) {
       send(ex, 200, "text/csv; charset=utf-8", UsageRendering.csvAllTenants(reports));
     } else {
       UsageReport overall =
@@ -218,10 +213,15 @@ public final class ApiServer implements AutoCloseable {
     }
   }
 
-  private static boolean wantsCsv(HttpExchange ex, Map<String, String> params) {
-    String accept = ex.getRequestHeaders().getFirst("Accept");
-    return "csv".equals(params.get("format"))
-        || (params.get("format") == null && accept != null && accept.contains("text/csv"));
+  /** The validated query of a usage request, or {@code null} after answering 400. */
+  private static UsageRequest usageRequest(HttpExchange ex) throws IOException {
+    try {
+      return UsageRequest.parse(
+          query(ex.getRequestURI().getRawQuery()), ex.getRequestHeaders().getFirst("Accept"));
+    } catch (IllegalArgumentException e) {
+      error(ex, 400, e.getMessage());
+      return null;
+    }
   }
 
   private static void usage(HttpExchange ex, UsageQueries queries, ApiKeys keys)
@@ -253,13 +253,8 @@ public final class ApiServer implements AutoCloseable {
     if (!authorized(ex, keys, p -> p.mayRead(tenant))) {
       return;
     }
-    Map<String, String> params;
-    UsageRequest request;
-    try {
-      params = query(ex.getRequestURI().getRawQuery());
-      request = UsageRequest.parse(params);
-    } catch (IllegalArgumentException e) {
-      error(ex, 400, e.getMessage());
+    UsageRequest request = usageRequest(ex);
+    if (request == null) {
       return;
     }
     List<HourlyUsage> hours =
@@ -269,7 +264,7 @@ public final class ApiServer implements AutoCloseable {
     }
     UsageReport report =
         UsageReport.of(tenant, request.from(), request.to(), request.granularity(), hours);
-    if (wantsCsv(ex, params)) {
+    if (request.csv()) {
       send(ex, 200, "text/csv; charset=utf-8", UsageRendering.csv(report));
     } else {
       send(ex, 200, "application/json", UsageRendering.json(report));
@@ -277,8 +272,9 @@ public final class ApiServer implements AutoCloseable {
   }
 
   /** The validated query of a usage request. */
-  private record UsageRequest(Instant from, Instant to, Granularity granularity, String model) {
-    static UsageRequest parse(Map<String, String> params) {
+  private record UsageRequest(
+      Instant from, Instant to, Granularity granularity, String model, boolean csv) {
+    static UsageRequest parse(Map<String, String> params, String accept) {
       for (String name : params.keySet()) {
         if (!USAGE_PARAMS.contains(name)) {
           throw new IllegalArgumentException(
@@ -303,7 +299,9 @@ public final class ApiServer implements AutoCloseable {
       if (format != null && !format.equals("json") && !format.equals("csv")) {
         throw new IllegalArgumentException("'format' must be json or csv; got '" + format + "'");
       }
-      return new UsageRequest(from, to, granularity, params.get("model"));
+      boolean csv =
+          "csv".equals(format) || (format == null && accept != null && accept.contains("text/csv"));
+      return new UsageRequest(from, to, granularity, params.get("model"), csv);
     }
 
     private static Instant wholeHour(Map<String, String> params, String name) {
