@@ -4,6 +4,7 @@ import dev.goodput.accounting.api.Catalog;
 import dev.goodput.exporters.api.PipelineMetrics;
 import dev.goodput.streams.api.ApiConfig;
 import dev.goodput.streams.api.ApiServer;
+import dev.goodput.streams.api.ClusterUsage;
 import dev.goodput.streams.api.GoodputTopology;
 import dev.goodput.streams.api.HistogramEdges;
 import dev.goodput.streams.api.StreamsAppConfig;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import org.apache.kafka.clients.admin.Admin;
@@ -26,7 +28,9 @@ import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.apache.kafka.streams.state.HostInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,27 +74,11 @@ public final class Pipeline implements AutoCloseable {
       StreamsAppConfig streamsConfig,
       ApiConfig apiConfig,
       HistogramEdges edges) {
-    ensureTopics(kafka, streamsConfig);
-    KafkaStreams streams =
-        new KafkaStreams(
-            GoodputTopology.build(streamsConfig, edges), streamsConfig.streamsProperties(kafka));
-    streams.setUncaughtExceptionHandler(
-        e -> {
-          LOG.error("stream thread failed; stopping this instance (see /healthz)", e);
-          return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
-    UsageQueries queries = UsageQueries.of(streams);
-    PipelineMetrics metrics = PipelineMetrics.create(queries, streams, edges);
+    int partitions = ensureTopics(kafka, streamsConfig);
     ApiServer api;
     try {
-      streams.start();
-      api = ApiServer.start(apiConfig, queries, health(streams), metrics.handler());
-    } catch (IOException | RuntimeException e) {
-      metrics.close();
-      streams.close(Duration.ofSeconds(30));
-      if (e instanceof RuntimeException r) {
-        throw r;
-      }
+      api = ApiServer.bind(apiConfig);
+    } catch (IOException e) {
       throw new IllegalStateException(
           "the API could not listen on "
               + apiConfig.bindAddress()
@@ -100,6 +88,29 @@ public final class Pipeline implements AutoCloseable {
               + e.getMessage()
               + "); is the port taken? Choose another with --port.",
           e);
+    }
+    // Other instances forward usage queries to the owner of a tenant's partition at this address.
+    HostInfo self = new HostInfo(apiConfig.advertisedHost(), api.port());
+    Properties props = streamsConfig.streamsProperties(kafka);
+    props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
+    KafkaStreams streams = new KafkaStreams(GoodputTopology.build(streamsConfig, edges), props);
+    streams.setUncaughtExceptionHandler(
+        e -> {
+          LOG.error("stream thread failed; stopping this instance (see /healthz)", e);
+          return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+    UsageQueries queries = UsageQueries.of(streams);
+    ClusterUsage cluster =
+        new ClusterUsage(streams, self, queries, streamsConfig.applicationId(), partitions);
+    PipelineMetrics metrics = PipelineMetrics.create(queries, streams, edges);
+    try {
+      streams.start();
+      api.start(queries, cluster, health(streams), metrics.handler());
+    } catch (RuntimeException e) {
+      api.close();
+      metrics.close();
+      streams.close(Duration.ofSeconds(30));
+      throw e;
     }
     return new Pipeline(streams, queries, metrics, api);
   }
@@ -119,8 +130,12 @@ public final class Pipeline implements AutoCloseable {
     };
   }
 
-  /** Creates the public topics that do not exist yet; existing ones are left as they are. */
-  public static void ensureTopics(Map<String, String> kafka, StreamsAppConfig config) {
+  /**
+   * Creates the public topics that do not exist yet; existing ones are left as they are.
+   *
+   * @return the number of partitions of the input topic
+   */
+  public static int ensureTopics(Map<String, String> kafka, StreamsAppConfig config) {
     Map<String, Object> adminProps = Map.copyOf(kafka);
     try (Admin admin = Admin.create(adminProps)) {
       Set<String> existing = admin.listTopics().names().get();
@@ -143,18 +158,30 @@ public final class Pipeline implements AutoCloseable {
         }
       }
       if (!missing.isEmpty()) {
-        admin.createTopics(missing).all().get();
+        try {
+          admin.createTopics(missing).all().get();
+        } catch (ExecutionException e) {
+          // Another instance starting at the same time may have created one first.
+          if (!(e.getCause() instanceof TopicExistsException)) {
+            throw e;
+          }
+        }
       }
+      return admin
+          .describeTopics(List.of(Topics.REQUESTS.name()))
+          .allTopicNames()
+          .get()
+          .get(Topics.REQUESTS.name())
+          .partitions()
+          .size();
     } catch (ExecutionException e) {
-      if (!(e.getCause() instanceof TopicExistsException)) {
-        throw new IllegalStateException(
-            "could not create the topics on "
-                + kafka.get("bootstrap.servers")
-                + ": "
-                + e.getCause().getMessage()
-                + "; check the kafka section of the config (bootstrap.servers, security).",
-            e.getCause());
-      }
+      throw new IllegalStateException(
+          "could not create or describe the topics on "
+              + kafka.get("bootstrap.servers")
+              + ": "
+              + e.getCause().getMessage()
+              + "; check the kafka section of the config (bootstrap.servers, security).",
+          e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);

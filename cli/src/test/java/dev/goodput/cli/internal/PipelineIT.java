@@ -300,6 +300,12 @@ class PipelineIT {
   }
 
   static List<InferenceEvent> randomEvents(int n, Instant hour0, SplittableRandom random) {
+    return randomEvents(n, hour0, random, TENANTS, "ev-");
+  }
+
+  /** {@code n} valid events over three hours from {@code hour0}, with ids {@code prefix + i}. */
+  static List<InferenceEvent> randomEvents(
+      int n, Instant hour0, SplittableRandom random, List<String> tenants, String prefix) {
     List<InferenceEvent> out = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       Status status = Status.values()[random.nextInt(10) < 8 ? 0 : 1 + random.nextInt(2)];
@@ -310,8 +316,8 @@ class PipelineIT {
       double ttft = 20 + random.nextInt(2000);
       out.add(
           new InferenceEvent(
-              "ev-" + i,
-              TENANTS.get(random.nextInt(TENANTS.size())),
+              prefix + i,
+              tenants.get(random.nextInt(tenants.size())),
               MODELS.get(random.nextInt(MODELS.size())),
               hour0.toEpochMilli() + random.nextLong(3 * 3_600_000L),
               status,
@@ -332,8 +338,7 @@ class PipelineIT {
     return out;
   }
 
-  private static void produce(
-      String bootstrap, List<InferenceEvent> events, List<byte[]> malformed) {
+  static void produce(String bootstrap, List<InferenceEvent> events, List<byte[]> malformed) {
     Properties p = new Properties();
     p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
     p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -381,7 +386,7 @@ class PipelineIT {
   }
 
   /** tenant's expected hourly rows: "start model" to the 8 counters. */
-  private static Map<String, long[]> expectedRows(List<InferenceEvent> events, String tenant) {
+  static Map<String, long[]> expectedRows(List<InferenceEvent> events, String tenant) {
     Map<String, long[]> out = new HashMap<>();
     for (InferenceEvent e : events) {
       if (!e.tenant().equals(tenant)) {
@@ -412,7 +417,7 @@ class PipelineIT {
     }
   }
 
-  private static long[] counters(JsonNode n) {
+  static long[] counters(JsonNode n) {
     String[] names = {
       "requests",
       "requests_ok",
@@ -446,7 +451,7 @@ class PipelineIT {
     return new ObjectMapper().readTree(r.body());
   }
 
-  private static HttpResponse<String> get(URI uri) throws Exception {
+  static HttpResponse<String> get(URI uri) throws Exception {
     return HTTP.send(
         HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
   }

@@ -1,5 +1,7 @@
 package dev.goodput.streams.api;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -7,6 +9,7 @@ import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
 
 /** Settings of the HTTP API (the {@code api} section of the config file). */
 public final class ApiConfig extends AbstractConfig {
@@ -15,6 +18,7 @@ public final class ApiConfig extends AbstractConfig {
   public static final String PORT = "port";
   public static final String THREADS = "threads";
   public static final String KEYS_FILE = "keys.file";
+  public static final String ADVERTISED_HOST = "advertised.host";
 
   private static final ConfigDef DEF =
       new ConfigDef()
@@ -25,6 +29,14 @@ public final class ApiConfig extends AbstractConfig {
               new ConfigDef.NonEmptyString(),
               Importance.HIGH,
               "Address the API listens on. 127.0.0.1 keeps it on this machine.")
+          .define(
+              ADVERTISED_HOST,
+              Type.STRING,
+              "",
+              Importance.MEDIUM,
+              "Host name or address other instances reach this one's API at, to forward usage"
+                  + " queries (Kafka Streams application.server). Empty: the bind address, or this"
+                  + " machine's host name when binding all addresses. In Kubernetes, the pod IP.")
           .define(
               PORT,
               Type.INT,
@@ -61,6 +73,25 @@ public final class ApiConfig extends AbstractConfig {
 
   public int port() {
     return getInt(PORT);
+  }
+
+  /** The host other instances reach this API at. */
+  public String advertisedHost() {
+    String host = getString(ADVERTISED_HOST);
+    if (!host.isBlank()) {
+      return host;
+    }
+    String bind = bindAddress();
+    try {
+      return InetAddress.getByName(bind).isAnyLocalAddress()
+          ? InetAddress.getLocalHost().getHostName()
+          : bind;
+    } catch (UnknownHostException e) {
+      throw new ConfigException(
+          BIND_ADDRESS,
+          bind,
+          "cannot be resolved (" + e.getMessage() + "); set api.advertised.host");
+    }
   }
 
   public int threads() {

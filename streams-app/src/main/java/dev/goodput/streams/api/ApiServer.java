@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
+import dev.goodput.streams.internal.RowsWire;
 import dev.goodput.streams.internal.UsageRendering;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -29,6 +30,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP API: {@code GET /v1/tenants/{tenant}/usage}, {@code /metrics}, {@code /healthz} and
@@ -46,6 +49,7 @@ public final class ApiServer implements AutoCloseable {
     boolean ready();
   }
 
+  private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
   private static final JsonFactory JSON = new JsonFactory();
   private static final Instant LATEST = Instant.parse("9999-12-31T23:00:00Z");
   private static final String USAGE_PREFIX = "/v1/tenants/";
@@ -55,21 +59,32 @@ public final class ApiServer implements AutoCloseable {
 
   private final HttpServer server;
   private final ExecutorService executor;
+  private final ApiKeys keys;
 
-  private ApiServer(HttpServer server, ExecutorService executor) {
+  private ApiServer(HttpServer server, ExecutorService executor, ApiKeys keys) {
     this.server = server;
     this.executor = executor;
+    this.keys = keys;
   }
 
   /**
-   * Binds and starts the server.
+   * Binds and starts a server that answers from {@code queries} alone (a single instance).
    *
    * @param metrics the handler of {@code /metrics}
    */
   public static ApiServer start(
       ApiConfig config, UsageQueries queries, Health health, HttpHandler metrics)
       throws IOException {
-    ApiKeys keys = config.keys().orElse(null);
+    ApiServer api = bind(config);
+    api.start(queries, queries, health, metrics);
+    return api;
+  }
+
+  /**
+   * Binds the port without serving yet, so that the bound port can be advertised to the other
+   * instances ({@code application.server}) before the streams application starts.
+   */
+  public static ApiServer bind(ApiConfig config) throws IOException {
     HttpServer server =
         HttpServer.create(new InetSocketAddress(config.bindAddress(), config.port()), 0);
     ExecutorService executor =
@@ -81,8 +96,20 @@ public final class ApiServer implements AutoCloseable {
               return t;
             });
     server.setExecutor(executor);
-    server.createContext("/v1/tenants/", guarded(ex -> usage(ex, queries, keys)));
-    server.createContext("/v1/usage", guarded(ex -> allTenantsUsage(ex, queries, keys)));
+    return new ApiServer(server, executor, config.keys().orElse(null));
+  }
+
+  /**
+   * Starts serving.
+   *
+   * @param local this instance's state, which other instances read through the internal endpoint
+   * @param source where usage answers come from: {@code local}, or the whole group
+   * @param metrics the handler of {@code /metrics}
+   */
+  public void start(UsageQueries local, UsageSource source, Health health, HttpHandler metrics) {
+    server.createContext("/v1/tenants/", guarded(ex -> usage(ex, source, keys)));
+    server.createContext("/v1/usage", guarded(ex -> allTenantsUsage(ex, source, keys)));
+    server.createContext(ClusterUsage.ROWS_PATH, guarded(ex -> rows(ex, local, keys)));
     server.createContext(
         "/metrics",
         keys == null
@@ -98,7 +125,11 @@ public final class ApiServer implements AutoCloseable {
     server.createContext(
         "/", guarded(ex -> error(ex, 404, "no such endpoint: " + ex.getRequestURI().getPath())));
     server.start();
-    return new ApiServer(server, executor);
+  }
+
+  /** The bound port. */
+  public int port() {
+    return server.getAddress().getPort();
   }
 
   /** The base URL, e.g. {@code http://127.0.0.1:8080}. */
@@ -119,8 +150,10 @@ public final class ApiServer implements AutoCloseable {
   }
 
   private static HttpHandler guarded(HttpHandler h) {
+    // The exchange is closed only after the error answers: try-with-resources would close it
+    // before its catch clauses run, and an error could then no longer be sent.
     return ex -> {
-      try (ex) {
+      try {
         if (!"GET".equals(ex.getRequestMethod()) && !"HEAD".equals(ex.getRequestMethod())) {
           ex.getResponseHeaders().set("Allow", "GET, HEAD");
           error(ex, 405, "method " + ex.getRequestMethod() + " is not allowed here; use GET");
@@ -131,7 +164,10 @@ public final class ApiServer implements AutoCloseable {
         ex.getResponseHeaders().set("Retry-After", "1");
         error(ex, 503, e.getMessage());
       } catch (RuntimeException e) {
+        LOG.error("{} {} failed", ex.getRequestMethod(), ex.getRequestURI(), e);
         error(ex, 500, "internal error: " + e);
+      } finally {
+        ex.close();
       }
     };
   }
@@ -176,7 +212,7 @@ public final class ApiServer implements AutoCloseable {
   }
 
   /** {@code GET /v1/usage}: every tenant's rows, each with its tenant; admin only. */
-  private static void allTenantsUsage(HttpExchange ex, UsageQueries queries, ApiKeys keys)
+  private static void allTenantsUsage(HttpExchange ex, UsageSource source, ApiKeys keys)
       throws IOException {
     if (!ex.getRequestURI().getPath().equals("/v1/usage")) {
       error(ex, 404, "no such endpoint: " + ex.getRequestURI().getPath());
@@ -192,7 +228,8 @@ public final class ApiServer implements AutoCloseable {
     Map<String, List<HourlyUsage>> byTenant = new TreeMap<>();
     List<HourlyUsage> all = new ArrayList<>();
     for (HourlyUsage h :
-        queries.hourlyAllTenants(request.from().toEpochMilli(), request.to().toEpochMilli())) {
+        source.hourlyAllTenants(
+            request.from().toEpochMilli(), request.to().toEpochMilli(), authorization(ex))) {
       if (request.model() == null || h.key().model().equals(request.model())) {
         byTenant.computeIfAbsent(h.key().tenant(), t -> new ArrayList<>()).add(h);
         all.add(h);
@@ -224,8 +261,7 @@ public final class ApiServer implements AutoCloseable {
     }
   }
 
-  private static void usage(HttpExchange ex, UsageQueries queries, ApiKeys keys)
-      throws IOException {
+  private static void usage(HttpExchange ex, UsageSource source, ApiKeys keys) throws IOException {
     String rawPath = ex.getRequestURI().getRawPath();
     if (!rawPath.endsWith(USAGE_SUFFIX)
         || rawPath.length() <= USAGE_PREFIX.length() + USAGE_SUFFIX.length()) {
@@ -258,7 +294,8 @@ public final class ApiServer implements AutoCloseable {
       return;
     }
     List<HourlyUsage> hours =
-        queries.hourly(tenant, request.from().toEpochMilli(), request.to().toEpochMilli());
+        source.hourly(
+            tenant, request.from().toEpochMilli(), request.to().toEpochMilli(), authorization(ex));
     if (request.model() != null) {
       hours = hours.stream().filter(h -> h.key().model().equals(request.model())).toList();
     }
@@ -269,6 +306,52 @@ public final class ApiServer implements AutoCloseable {
     } else {
       send(ex, 200, "application/json", UsageRendering.json(report));
     }
+  }
+
+  private static String authorization(HttpExchange ex) {
+    return ex.getRequestHeaders().getFirst("Authorization");
+  }
+
+  /**
+   * {@code GET /internal/v1/hourly?from=MS&to=MS&partitions=P,...[&tenant=T]}: the stored rows of
+   * partitions owned here, for another instance to merge. Needs the right to read the tenant, or
+   * admin without a tenant: the caller's own key is passed on.
+   */
+  private static void rows(HttpExchange ex, UsageQueries local, ApiKeys keys) throws IOException {
+    Map<String, String> params;
+    try {
+      params = query(ex.getRequestURI().getRawQuery());
+    } catch (IllegalArgumentException e) {
+      error(ex, 400, e.getMessage());
+      return;
+    }
+    String tenant = params.get("tenant");
+    if (!authorized(
+        ex, keys, tenant == null ? ApiKeys.Principal::isAdmin : p -> p.mayRead(tenant))) {
+      return;
+    }
+    long from;
+    long to;
+    List<Integer> partitions = new ArrayList<>();
+    try {
+      from = Long.parseLong(params.getOrDefault("from", ""));
+      to = Long.parseLong(params.getOrDefault("to", ""));
+      for (String p : params.getOrDefault("partitions", "").split(",")) {
+        partitions.add(Integer.parseInt(p));
+      }
+    } catch (NumberFormatException e) {
+      error(ex, 400, "expected from=MS&to=MS&partitions=P,...[&tenant=T]: " + e.getMessage());
+      return;
+    }
+    List<HourlyUsage> rows = new ArrayList<>();
+    if (tenant == null) {
+      rows.addAll(local.hourlyAllTenants(from, to, partitions));
+    } else {
+      for (int p : partitions) {
+        rows.addAll(local.hourly(tenant, from, to, p));
+      }
+    }
+    send(ex, 200, RowsWire.CONTENT_TYPE, RowsWire.encode(rows));
   }
 
   /** The validated query of a usage request. */

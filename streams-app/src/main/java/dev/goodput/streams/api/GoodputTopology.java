@@ -26,6 +26,8 @@ import org.apache.kafka.streams.state.Stores;
 /** Builds the Goodput topology; production and tests call the same method. */
 public final class GoodputTopology {
 
+  private static final String BY_TENANT = "by-tenant";
+
   private GoodputTopology() {}
 
   /**
@@ -101,7 +103,7 @@ public final class GoodputTopology {
             Named.as("key-by-tenant"))
         .repartition(
             Repartitioned.<String, InferenceEvent>with(Serdes.String(), Codecs.EVENT)
-                .withName("by-tenant"))
+                .withName(BY_TENANT))
         .process(
             () ->
                 new AccountingProcessor(
@@ -119,6 +121,14 @@ public final class GoodputTopology {
     Properties topologyProps = new Properties();
     topologyProps.putAll(requiredStreamsProperties());
     return builder.build(topologyProps);
+  }
+
+  /**
+   * The internal topic that carries valid events keyed by tenant; the usage stores have its
+   * partitions.
+   */
+  public static String tenantRepartitionTopic(String applicationId) {
+    return applicationId + "-" + BY_TENANT + "-repartition";
   }
 
   /**

@@ -159,6 +159,9 @@ public final class StreamsAppConfig extends AbstractConfig {
     Map<String, Object> props = new HashMap<>(kafkaClientProperties);
     Map<String, Object> own = new HashMap<>(originals());
     own.keySet().removeAll(DEF.names());
+    // A warm copy of each task's state on another instance (when there is one), so a failover
+    // serves queries after a short catch-up rather than a full restore.
+    props.putIfAbsent(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
     props.putAll(own);
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId());
     props.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR));

@@ -22,6 +22,10 @@ class ApiAuthTest {
 
   private static final HttpClient HTTP = HttpClient.newHttpClient();
   private static final String RANGE = "?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z";
+
+  /** The endpoint other instances read rows from. */
+  private static final String INTERNAL = "/internal/v1/hourly?from=0&to=1799999999999&partitions=0";
+
   private static final Map<String, String> KEYS =
       Map.of(
           "admin", ApiKeys.newKey(),
@@ -45,23 +49,11 @@ class ApiAuthTest {
             + entry("billing", KEYS.get("admin"), "admin")
             + entry("acme-dashboard", KEYS.get("acme"), "tenant:acme")
             + entry("gateway", KEYS.get("ingest"), "ingest"));
-    ApiServer.Health health =
-        new ApiServer.Health() {
-          @Override
-          public boolean alive() {
-            return true;
-          }
-
-          @Override
-          public boolean ready() {
-            return true;
-          }
-        };
     api =
         ApiServer.start(
             new ApiConfig(Map.of(ApiConfig.PORT, "0", ApiConfig.KEYS_FILE, keysFile.toString())),
             fx.queries,
-            health,
+            new AlwaysHealthy(),
             exchange -> {
               exchange.sendResponseHeaders(204, -1);
               exchange.close();
@@ -117,6 +109,18 @@ class ApiAuthTest {
     "/v1/usage,acme,403",
     "/v1/usage,ingest,403",
     "/v1/usage,admin,200",
+    INTERNAL + "&tenant=acme,,401",
+    INTERNAL + "&tenant=acme,unknown,401",
+    INTERNAL + "&tenant=acme,acme,200",
+    INTERNAL + "&tenant=globex,acme,403",
+    INTERNAL + "&tenant=nobody,acme,403",
+    INTERNAL + "&tenant=acme,ingest,403",
+    INTERNAL + "&tenant=globex,admin,200",
+    INTERNAL + "&tenant=nobody,admin,200",
+    INTERNAL + ",,401",
+    INTERNAL + ",acme,403",
+    INTERNAL + ",ingest,403",
+    INTERNAL + ",admin,200",
     "/healthz,,200",
     "/readyz,,200",
   })
@@ -130,12 +134,18 @@ class ApiAuthTest {
   @ParameterizedTest(name = "key {0}")
   @CsvSource({"acme", "ingest", "unknown"})
   void shouldNotRevealWhetherATenantExists(String key) throws Exception {
-    HttpResponse<String> existing = get("/v1/tenants/globex/usage" + RANGE, key);
-    HttpResponse<String> missing = get("/v1/tenants/nobody/usage" + RANGE, key);
+    for (String[] pair :
+        new String[][] {
+          {"/v1/tenants/globex/usage" + RANGE, "/v1/tenants/nobody/usage" + RANGE},
+          {INTERNAL + "&tenant=globex", INTERNAL + "&tenant=nobody"}
+        }) {
+      HttpResponse<String> existing = get(pair[0], key);
+      HttpResponse<String> missing = get(pair[1], key);
 
-    assertThat(missing.statusCode()).isEqualTo(existing.statusCode());
-    assertThat(missing.body()).isEqualTo(existing.body());
-    assertThat(missing.headers().map()).containsOnlyKeys(existing.headers().map().keySet());
+      assertThat(missing.statusCode()).isEqualTo(existing.statusCode());
+      assertThat(missing.body()).isEqualTo(existing.body());
+      assertThat(missing.headers().map()).containsOnlyKeys(existing.headers().map().keySet());
+    }
   }
 
   @ParameterizedTest(name = "{0}")

@@ -263,4 +263,41 @@ class ApiServerTest {
             HttpResponse.BodyHandlers.ofString());
     assertThat(post.statusCode()).isEqualTo(405);
   }
+
+  @Test
+  void shouldAnswer503WithRetryAfterWhenTheStateIsNotQueryableAnd500ForAFault() throws Exception {
+    UsageSource unavailable =
+        new UsageSource() {
+          @Override
+          public java.util.List<HourlyUsage> hourly(
+              String tenant, long fromMs, long toMs, String authorization) {
+            throw new NotReadyException("partition 3 is restoring; retry shortly", null);
+          }
+
+          @Override
+          public java.util.List<HourlyUsage> hourlyAllTenants(
+              long fromMs, long toMs, String authorization) {
+            throw new IllegalStateException("broken on purpose");
+          }
+        };
+    try (ApiServer other = ApiServer.bind(new ApiConfig(Map.of(ApiConfig.PORT, "0")))) {
+      other.start(fx.queries, unavailable, new AlwaysHealthy(), exchange -> exchange.close());
+      String range = "?from=2026-01-01T10:00:00Z&to=2026-01-01T11:00:00Z";
+      HttpResponse<String> r =
+          HTTP.send(
+              HttpRequest.newBuilder(other.baseUri().resolve("/v1/tenants/acme/usage" + range))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).isEqualTo(503);
+      assertThat(r.headers().firstValue("Retry-After")).hasValue("1");
+      assertThat(r.body()).isEqualTo("{\"error\":\"partition 3 is restoring; retry shortly\"}");
+
+      HttpResponse<String> fault =
+          HTTP.send(
+              HttpRequest.newBuilder(other.baseUri().resolve("/v1/usage" + range)).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(fault.statusCode()).isEqualTo(500);
+      assertThat(fault.body()).contains("broken on purpose");
+    }
+  }
 }
