@@ -8,6 +8,7 @@ import dev.goodput.cli.internal.DemoFleet;
 import dev.goodput.cli.internal.Pipeline;
 import dev.goodput.cli.internal.StatusLine;
 import dev.goodput.cli.internal.UntilStopped;
+import dev.goodput.exporters.api.MetricsConfig;
 import dev.goodput.kafka.embedded.EmbeddedKafka;
 import dev.goodput.streams.api.ApiConfig;
 import dev.goodput.streams.api.HistogramEdges;
@@ -81,6 +82,7 @@ final class DemoCommand implements Callable<Integer> {
     // The demo has no authentication: it only ever listens on this machine.
     apiSection.put(ApiConfig.BIND_ADDRESS, "127.0.0.1");
     ApiConfig api = Configs.build("api", apiSection, ApiConfig::new);
+    MetricsConfig metricsConfig = MetricsConfig.of(file.section("metrics"));
 
     System.out.println("Goodput demo: data in " + data);
     System.out.print("  starting Kafka (embedded KRaft broker) ... ");
@@ -94,7 +96,8 @@ final class DemoCommand implements Callable<Integer> {
       clients.put("bootstrap.servers", kafka.bootstrapServers());
       System.out.print("  starting the pipeline ... ");
       Catalog catalog = DemoCatalog.apply(clients, file, streams);
-      try (Pipeline pipeline = Pipeline.start(clients, streams, api, HistogramEdges.of(catalog));
+      try (Pipeline pipeline =
+              Pipeline.start(clients, streams, api, HistogramEdges.of(catalog), metricsConfig);
           DemoFleet fleet =
               noFleet ? DemoFleet.none() : DemoFleet.start(file.section("fleet"), clients, data)) {
         System.out.println("ok");

@@ -6,6 +6,7 @@ import dev.goodput.cli.internal.Configs;
 import dev.goodput.cli.internal.Pipeline;
 import dev.goodput.cli.internal.StatusLine;
 import dev.goodput.cli.internal.UntilStopped;
+import dev.goodput.exporters.api.MetricsConfig;
 import dev.goodput.streams.api.ApiConfig;
 import dev.goodput.streams.api.HistogramEdges;
 import dev.goodput.streams.api.StreamsAppConfig;
@@ -46,6 +47,7 @@ final class RunCommand implements Callable<Integer> {
     StreamsAppConfig streams =
         Configs.build("streams", file.section("streams"), StreamsAppConfig::new);
     ApiConfig api = Configs.build("api", file.section("api"), ApiConfig::new);
+    MetricsConfig metricsConfig = MetricsConfig.of(file.section("metrics"));
     if (api.keys().isEmpty() && !insecure) {
       throw new ConfigException(
           config
@@ -60,7 +62,7 @@ final class RunCommand implements Callable<Integer> {
     int entries = CatalogPublisher.publish(kafka, file.catalog());
     System.out.println("Applied " + entries + " catalog entries from " + config);
     try (Pipeline pipeline =
-        Pipeline.start(kafka, streams, api, HistogramEdges.of(file.catalog()))) {
+        Pipeline.start(kafka, streams, api, HistogramEdges.of(file.catalog()), metricsConfig)) {
       System.out.println("Goodput running against " + kafka.get("bootstrap.servers"));
       System.out.println("  API and /metrics  " + pipeline.apiUri());
       StatusLine status = new StatusLine(pipeline, () -> -1L);

@@ -27,7 +27,7 @@ public final class ConfigFile {
 
   /** The sections this release understands. */
   public static final Set<String> SECTIONS =
-      Set.of("kafka", "streams", "api", "fleet", "prices", "slo_policies");
+      Set.of("kafka", "streams", "api", "metrics", "fleet", "prices", "slo_policies");
 
   private static final Set<String> CATALOG_SECTIONS = Set.of("prices", "slo_policies");
 

@@ -1,7 +1,9 @@
 package dev.goodput.cli.internal;
 
 import dev.goodput.accounting.api.Catalog;
+import dev.goodput.exporters.api.MetricsConfig;
 import dev.goodput.exporters.api.PipelineMetrics;
+import dev.goodput.exporters.internal.SourceEvents;
 import dev.goodput.streams.api.ApiConfig;
 import dev.goodput.streams.api.ApiServer;
 import dev.goodput.streams.api.ClusterUsage;
@@ -74,6 +76,16 @@ public final class Pipeline implements AutoCloseable {
       StreamsAppConfig streamsConfig,
       ApiConfig apiConfig,
       HistogramEdges edges) {
+    return start(kafka, streamsConfig, apiConfig, edges, MetricsConfig.DEFAULT);
+  }
+
+  /** Starts the pipeline with the cardinality guard and budgets of {@code metricsConfig}. */
+  public static Pipeline start(
+      Map<String, String> kafka,
+      StreamsAppConfig streamsConfig,
+      ApiConfig apiConfig,
+      HistogramEdges edges,
+      MetricsConfig metricsConfig) {
     int partitions = ensureTopics(kafka, streamsConfig);
     ApiServer api;
     try {
@@ -93,7 +105,9 @@ public final class Pipeline implements AutoCloseable {
     HostInfo self = new HostInfo(apiConfig.advertisedHost(), api.port());
     Properties props = streamsConfig.streamsProperties(kafka);
     props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
-    KafkaStreams streams = new KafkaStreams(GoodputTopology.build(streamsConfig, edges), props);
+    SourceEvents sources = PipelineMetrics.sourceEvents();
+    KafkaStreams streams =
+        new KafkaStreams(GoodputTopology.build(streamsConfig, edges, sources), props);
     streams.setUncaughtExceptionHandler(
         e -> {
           LOG.error("stream thread failed; stopping this instance (see /healthz)", e);
@@ -102,7 +116,8 @@ public final class Pipeline implements AutoCloseable {
     UsageQueries queries = UsageQueries.of(streams);
     ClusterUsage cluster =
         new ClusterUsage(streams, self, queries, streamsConfig.applicationId(), partitions);
-    PipelineMetrics metrics = PipelineMetrics.create(queries, streams, edges);
+    PipelineMetrics metrics =
+        PipelineMetrics.create(queries, streams, edges, metricsConfig, sources);
     try {
       streams.start();
       api.start(queries, cluster, health(streams), metrics.handler());

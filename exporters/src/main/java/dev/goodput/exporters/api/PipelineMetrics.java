@@ -1,7 +1,9 @@
 package dev.goodput.exporters.api;
 
 import com.sun.net.httpserver.HttpHandler;
+import dev.goodput.exporters.internal.InputLag;
 import dev.goodput.exporters.internal.PersistedTotalsCollector;
+import dev.goodput.exporters.internal.SourceEvents;
 import dev.goodput.streams.api.HistogramEdges;
 import dev.goodput.streams.api.UsageQueries;
 import io.micrometer.core.instrument.Clock;
@@ -31,10 +33,18 @@ public final class PipelineMetrics implements AutoCloseable {
   private final PrometheusMeterRegistry micrometer;
   private final List<AutoCloseable> binders = new ArrayList<>();
 
-  private PipelineMetrics(UsageQueries queries, KafkaStreams streams, HistogramEdges edges) {
-    registry.register(new PersistedTotalsCollector(queries, edges));
+  private PipelineMetrics(
+      UsageQueries queries,
+      KafkaStreams streams,
+      HistogramEdges edges,
+      MetricsConfig config,
+      SourceEvents sources) {
+    registry.register(
+        new PersistedTotalsCollector(queries, edges, config, System::currentTimeMillis));
+    registry.register(sources);
     micrometer = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, registry, Clock.SYSTEM);
     bind(new KafkaStreamsMetrics(streams));
+    bind(r -> InputLag.register(r, streams));
     bind(new JvmMemoryMetrics());
     bind(new JvmGcMetrics());
     bind(new JvmThreadMetrics());
@@ -49,7 +59,25 @@ public final class PipelineMetrics implements AutoCloseable {
    */
   public static PipelineMetrics create(
       UsageQueries queries, KafkaStreams streams, HistogramEdges edges) {
-    return new PipelineMetrics(queries, streams, edges);
+    return create(queries, streams, edges, MetricsConfig.DEFAULT, new SourceEvents());
+  }
+
+  /**
+   * The same, with the cardinality guard and budgets of {@code config}, and {@code sources} (which
+   * the topology must have been built with) counting events per model server.
+   */
+  public static PipelineMetrics create(
+      UsageQueries queries,
+      KafkaStreams streams,
+      HistogramEdges edges,
+      MetricsConfig config,
+      SourceEvents sources) {
+    return new PipelineMetrics(queries, streams, edges, config, sources);
+  }
+
+  /** A new counter of events per model server, to build the topology with. */
+  public static SourceEvents sourceEvents() {
+    return new SourceEvents();
   }
 
   private void bind(MeterBinder binder) {

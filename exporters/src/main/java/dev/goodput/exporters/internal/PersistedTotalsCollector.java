@@ -1,5 +1,7 @@
 package dev.goodput.exporters.internal;
 
+import dev.goodput.accounting.api.Catalog;
+import dev.goodput.exporters.api.MetricsConfig;
 import dev.goodput.streams.api.Histogram;
 import dev.goodput.streams.api.HistogramEdges;
 import dev.goodput.streams.api.NotReadyException;
@@ -12,6 +14,8 @@ import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -20,13 +24,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Function;
+import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 
 /**
  * The pipeline's counters, read from its persisted state at every scrape: they never go backwards
  * across restarts, and each instance exports only the partitions it owns. While the state is not
  * queryable (starting, rebalancing) the families are left out of the scrape rather than reported
- * partially.
+ * partially. Tenants beyond the configured limit are folded into {@code tenant="__other__"} ({@link
+ * CardinalityGuard}). Alongside: each series' month-to-date cost and SLO objective, the tenants'
+ * budgets, and the number of exported series.
  */
 public final class PersistedTotalsCollector implements MultiCollector {
 
@@ -65,25 +72,68 @@ public final class PersistedTotalsCollector implements MultiCollector {
 
   private final UsageQueries queries;
   private final HistogramEdges edges;
+  private final MetricsConfig config;
+  private final LongSupplier nowMs;
+  private final CardinalityGuard guard;
 
-  public PersistedTotalsCollector(UsageQueries queries, HistogramEdges edges) {
+  public PersistedTotalsCollector(
+      UsageQueries queries, HistogramEdges edges, MetricsConfig config, LongSupplier nowMs) {
     this.queries = queries;
     this.edges = edges;
+    this.config = config;
+    this.nowMs = nowMs;
+    this.guard = new CardinalityGuard(config.maxTenants(), config.budgetsUsd().keySet());
   }
 
   @Override
   public MetricSnapshots collect() {
+    long now = nowMs.getAsLong();
+    long month = SeriesTotals.monthStartMs(now);
     Map<SeriesKey, SeriesTotals> all;
     Map<SeriesKey, UsageCounters> totals = new LinkedHashMap<>();
     Map<Outcome, Long> outcomes;
+    Catalog catalog;
+    CardinalityGuard.Folded folded;
     try {
-      all = queries.totals();
+      folded = guard.fold(queries.totals(), month);
+      all = folded.series();
       all.forEach((k, v) -> totals.put(k, v.counters()));
       outcomes = queries.outcomes();
+      catalog = queries.catalog();
     } catch (NotReadyException e) {
-      return new MetricSnapshots();
+      return budgets();
     }
     MetricSnapshots.Builder out = MetricSnapshots.builder();
+    budgets().forEach(out::metricSnapshot);
+
+    GaugeSnapshot.Builder monthCost =
+        GaugeSnapshot.builder()
+            .name("goodput_cost_month_to_date_usd")
+            .help("Cost in the current UTC calendar month, in USD (exact in the usage API).");
+    GaugeSnapshot.Builder objective =
+        GaugeSnapshot.builder()
+            .name("goodput_slo_objective_ratio")
+            .help("SLO attainment objective of the policy in effect now (without slo_class).");
+    all.forEach(
+        (k, v) -> {
+          monthCost.dataPoint(gauge(k, v.costInMonth(month).doubleValue()));
+          objective.dataPoint(
+              gauge(k, catalog.policy(k.tenant(), k.model(), null, now).objective()));
+        });
+    out.metricSnapshot(monthCost.build());
+    out.metricSnapshot(objective.build());
+    out.metricSnapshot(
+        GaugeSnapshot.builder()
+            .name("goodput_exported_series")
+            .help("Tenant x model series exported by this instance, after folding.")
+            .dataPoint(GaugeDataPointSnapshot.builder().value(all.size()).build())
+            .build());
+    out.metricSnapshot(
+        GaugeSnapshot.builder()
+            .name("goodput_cardinality_folded_tenants")
+            .help("Tenants of this instance folded into tenant=\"__other__\" by the limit.")
+            .dataPoint(GaugeDataPointSnapshot.builder().value(folded.foldedTenants()).build())
+            .build());
 
     CounterSnapshot.Builder requests =
         CounterSnapshot.builder()
@@ -193,6 +243,30 @@ public final class PersistedTotalsCollector implements MultiCollector {
                   .build());
         });
     return b.build();
+  }
+
+  private MetricSnapshots budgets() {
+    GaugeSnapshot.Builder b =
+        GaugeSnapshot.builder()
+            .name("goodput_tenant_monthly_budget_usd")
+            .help("A tenant's monthly budget in USD, from the metrics.budgets configuration.");
+    config
+        .budgetsUsd()
+        .forEach(
+            (tenant, usd) ->
+                b.dataPoint(
+                    GaugeDataPointSnapshot.builder()
+                        .labels(Labels.of("tenant", tenant))
+                        .value(usd.doubleValue())
+                        .build()));
+    return MetricSnapshots.of(b.build());
+  }
+
+  private static GaugeDataPointSnapshot gauge(SeriesKey series, double value) {
+    return GaugeDataPointSnapshot.builder()
+        .labels(Labels.of("tenant", series.tenant(), "model", series.model()))
+        .value(value)
+        .build();
   }
 
   private static CounterDataPointSnapshot slo(SeriesKey series, String slo, long value) {

@@ -46,6 +46,12 @@ public final class GoodputTopology {
    * start-up).
    */
   public static Topology build(StreamsAppConfig config, HistogramEdges edges) {
+    return build(config, edges, EventObserver.NONE);
+  }
+
+  /** The same topology; {@code observer} sees every valid event read (for rate metrics). */
+  public static Topology build(
+      StreamsAppConfig config, HistogramEdges edges, EventObserver observer) {
     StreamsBuilder builder = new StreamsBuilder();
     builder.addStateStore(store(StoreNames.OUTCOMES_INGRESS, Serdes.String(), Serdes.Long()));
     builder.addStateStore(store(StoreNames.OUTCOMES_ACCOUNTING, Serdes.String(), Serdes.Long()));
@@ -75,7 +81,7 @@ public final class GoodputTopology {
     Map<String, KStream<byte[], Parsed>> routes =
         builder.stream(Topics.REQUESTS.name(), Topics.REQUESTS.consumed("read-requests"))
             .process(
-                () -> new ParseProcessor(retentionMs),
+                () -> new ParseProcessor(retentionMs, observer),
                 Named.as("parse"),
                 StoreNames.OUTCOMES_INGRESS)
             .split(Named.as("route-"))

@@ -1,5 +1,7 @@
 package dev.goodput.streams.api;
 
+import dev.goodput.accounting.api.Catalog;
+import dev.goodput.streams.internal.CatalogView;
 import dev.goodput.streams.internal.HourlyValue;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -44,6 +46,7 @@ public final class UsageQueries implements UsageSource {
   }
 
   private final StoreAccess stores;
+  private CatalogView catalog;
 
   public UsageQueries(StoreAccess stores) {
     this.stores = stores;
@@ -167,6 +170,19 @@ public final class UsageQueries implements UsageSource {
             it.forEachRemaining(kv -> out.put(kv.key, kv.value));
           }
           return out;
+        });
+  }
+
+  /** The prices and SLO policies now in the catalog (every instance holds all of it). */
+  public synchronized Catalog catalog() {
+    return read(
+        () -> {
+          if (catalog == null) {
+            catalog = new CatalogView(stores.keyValueStore(StoreNames.CATALOG));
+          } else {
+            catalog.refresh();
+          }
+          return catalog.catalog();
         });
   }
 

@@ -20,19 +20,19 @@ import org.slf4j.LoggerFactory;
  * The catalog as last read from the global catalog store. {@link #refresh} re-reads the store and
  * rebuilds the lookup only when an entry changed.
  */
-final class CatalogView {
+public final class CatalogView {
   private static final Logger LOG = LoggerFactory.getLogger(CatalogView.class);
 
   private final ReadOnlyKeyValueStore<String, byte[]> store;
   private Map<String, byte[]> seen = Map.of();
   private Catalog catalog = Catalog.EMPTY;
 
-  CatalogView(ReadOnlyKeyValueStore<String, byte[]> store) {
+  public CatalogView(ReadOnlyKeyValueStore<String, byte[]> store) {
     this.store = store;
     refresh();
   }
 
-  Catalog catalog() {
+  public Catalog catalog() {
     return catalog;
   }
 
@@ -48,7 +48,7 @@ final class CatalogView {
     return true;
   }
 
-  void refresh() {
+  public void refresh() {
     Map<String, byte[]> entries = new HashMap<>();
     try (KeyValueIterator<String, byte[]> it = store.all()) {
       while (it.hasNext()) {

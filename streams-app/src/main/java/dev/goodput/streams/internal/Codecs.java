@@ -166,15 +166,40 @@ public final class Codecs {
 
   private static byte[] writeTotals(SeriesTotals v) {
     byte[] histograms = v.histogramBytes();
-    ByteBuffer buf = ByteBuffer.allocate(countersSize(v.counters()) + histograms.length);
+    byte[] monthCost = v.monthCost().unscaledValue().toByteArray();
+    ByteBuffer buf =
+        ByteBuffer.allocate(
+            countersSize(v.counters())
+                + histograms.length
+                + Long.BYTES
+                + 2 * Integer.BYTES
+                + monthCost.length);
     putCounters(buf, v.counters());
     buf.put(histograms);
+    buf.putLong(v.monthStartMs()).putInt(v.monthCost().scale()).putInt(monthCost.length);
+    buf.put(monthCost);
     return buf.array();
   }
 
   private static SeriesTotals readTotals(byte[] b) {
     ByteBuffer buf = ByteBuffer.wrap(b);
-    return SeriesTotals.of(getCounters(buf), buf);
+    UsageCounters counters = getCounters(buf);
+    SeriesTotals read = SeriesTotals.of(counters, buf, 0L, BigDecimal.ZERO);
+    if (!buf.hasRemaining()) {
+      // Written before the month's cost was kept.
+      return read;
+    }
+    long monthStartMs = buf.getLong();
+    int scale = buf.getInt();
+    byte[] unscaled = new byte[buf.getInt()];
+    buf.get(unscaled);
+    return new SeriesTotals(
+        counters,
+        read.ttft(),
+        read.tpot(),
+        read.e2e(),
+        monthStartMs,
+        new BigDecimal(new BigInteger(unscaled), scale));
   }
 
   private static HourlyValue readHourly(byte[] b) {

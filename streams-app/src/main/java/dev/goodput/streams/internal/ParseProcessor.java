@@ -2,6 +2,7 @@ package dev.goodput.streams.internal;
 
 import dev.goodput.ingest.api.EventParser;
 import dev.goodput.ingest.api.ParseResult;
+import dev.goodput.streams.api.EventObserver;
 import dev.goodput.streams.api.Outcome;
 import dev.goodput.streams.api.StoreNames;
 import dev.goodput.streams.api.Topics.DeadLetters;
@@ -21,11 +22,13 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  */
 public final class ParseProcessor implements Processor<byte[], byte[], byte[], Parsed> {
   private final long retentionMs;
+  private final EventObserver observer;
   private ProcessorContext<byte[], Parsed> context;
   private OutcomeCounter outcomes;
 
-  public ParseProcessor(long retentionMs) {
+  public ParseProcessor(long retentionMs, EventObserver observer) {
     this.retentionMs = retentionMs;
+    this.observer = observer;
   }
 
   @Override
@@ -39,6 +42,7 @@ public final class ParseProcessor implements Processor<byte[], byte[], byte[], P
     long nowMs = context.currentSystemTimeMs();
     ParseResult result = EventParser.parse(record.value(), nowMs);
     if (result instanceof ParseResult.Valid valid) {
+      observer.read(valid.event());
       if (valid.event().timestampMs() < nowMs - retentionMs) {
         outcomes.increment(Outcome.EXPIRED);
         context.forward(record.withValue(Parsed.expired(record.value())));

@@ -18,24 +18,24 @@ import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 
 /** The production topology in a {@link TopologyTestDriver}, with its topics and queries. */
-final class TopologyFixture implements AutoCloseable {
+public final class TopologyFixture implements AutoCloseable {
 
   /** The driver's wall clock: 2026-01-01T12:00:00Z. */
-  static final Instant WALL_CLOCK = Instant.parse("2026-01-01T12:00:00Z");
+  public static final Instant WALL_CLOCK = Instant.parse("2026-01-01T12:00:00Z");
 
-  final TopologyTestDriver driver;
-  final TestInputTopic<byte[], byte[]> requests;
-  final TestOutputTopic<byte[], byte[]> deadLetters;
-  final TestOutputTopic<byte[], byte[]> expired;
-  final TestInputTopic<String, byte[]> catalog;
-  final TestOutputTopic<String, byte[]> ledger;
-  final UsageQueries queries;
+  public final TopologyTestDriver driver;
+  public final TestInputTopic<byte[], byte[]> requests;
+  public final TestOutputTopic<byte[], byte[]> deadLetters;
+  public final TestOutputTopic<byte[], byte[]> expired;
+  public final TestInputTopic<String, byte[]> catalog;
+  public final TestOutputTopic<String, byte[]> ledger;
+  public final UsageQueries queries;
 
-  TopologyFixture(Path stateDir) {
+  public TopologyFixture(Path stateDir) {
     this(stateDir, Map.of());
   }
 
-  TopologyFixture(Path stateDir, Map<String, String> settings) {
+  public TopologyFixture(Path stateDir, Map<String, String> settings) {
     Map<String, String> values = new java.util.HashMap<>(settings);
     values.put(StreamsAppConfig.STATE_DIR, stateDir.toString());
     StreamsAppConfig config = new StreamsAppConfig(values);
@@ -62,14 +62,14 @@ final class TopologyFixture implements AutoCloseable {
   /**
    * Publishes catalog entries and lets the accounting step pick them up (it re-reads each second).
    */
-  void apply(Catalog c) {
+  public void apply(Catalog c) {
     c.prices().forEach(p -> catalog.pipeInput(p.identity(), CatalogJson.toJson(p)));
     c.policies().forEach(p -> catalog.pipeInput(p.identity(), CatalogJson.toJson(p)));
     driver.advanceWallClockTime(java.time.Duration.ofSeconds(1));
   }
 
   /** An ok event with the given identity, time and token counts. */
-  static InferenceEvent event(
+  public static InferenceEvent event(
       String id, String tenant, String model, Instant at, long input, long output) {
     return new InferenceEvent(
         id,
@@ -92,7 +92,7 @@ final class TopologyFixture implements AutoCloseable {
         Map.of());
   }
 
-  void pipe(InferenceEvent e) {
+  public void pipe(InferenceEvent e) {
     requests.pipeInput(e.tenant().getBytes(), EventWriter.toJson(e), e.timestampMs());
   }
 
