@@ -1,9 +1,9 @@
 package dev.goodput.exporters.api;
 
 import com.sun.net.httpserver.HttpHandler;
-import dev.goodput.exporters.internal.InputLag;
 import dev.goodput.exporters.internal.PersistedTotalsCollector;
 import dev.goodput.exporters.internal.SourceEvents;
+import dev.goodput.exporters.internal.StreamsHealth;
 import dev.goodput.streams.api.HistogramEdges;
 import dev.goodput.streams.api.UsageQueries;
 import io.micrometer.core.instrument.Clock;
@@ -44,7 +44,7 @@ public final class PipelineMetrics implements AutoCloseable {
     registry.register(sources);
     micrometer = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, registry, Clock.SYSTEM);
     bind(new KafkaStreamsMetrics(streams));
-    bind(r -> InputLag.register(r, streams));
+    bind(r -> StreamsHealth.register(r, streams));
     bind(new JvmMemoryMetrics());
     bind(new JvmGcMetrics());
     bind(new JvmThreadMetrics());
