@@ -19,10 +19,12 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapsho
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
@@ -76,6 +78,26 @@ public final class PersistedTotalsCollector implements MultiCollector {
   private final LongSupplier nowMs;
   private final CardinalityGuard guard;
 
+  /** Label sets of a series, built (and validated by client_java) once, not at every scrape. */
+  private record SeriesLabels(Labels base, Labels[] status, Labels[] slo) {
+    static SeriesLabels of(SeriesKey k) {
+      Labels base = Labels.of("tenant", k.tenant(), "model", k.model());
+      Labels[] status = new Labels[STATUSES.length];
+      for (int i = 0; i < STATUSES.length; i++) {
+        status[i] = base.add("status", STATUSES[i]);
+      }
+      Labels[] slo = new Labels[SLOS.length];
+      for (int i = 0; i < SLOS.length; i++) {
+        slo[i] = base.add("slo", SLOS[i]);
+      }
+      return new SeriesLabels(base, status, slo);
+    }
+  }
+
+  private static final String[] STATUSES = {"ok", "error", "cancelled"};
+  private static final String[] SLOS = {"ttft", "tpot", "e2e"};
+  private final Map<SeriesKey, SeriesLabels> labels = new ConcurrentHashMap<>();
+
   public PersistedTotalsCollector(
       UsageQueries queries, HistogramEdges edges, MetricsConfig config, LongSupplier nowMs) {
     this.queries = queries;
@@ -103,6 +125,8 @@ public final class PersistedTotalsCollector implements MultiCollector {
     } catch (NotReadyException e) {
       return budgets();
     }
+    labels.keySet().retainAll(all.keySet());
+    all.keySet().forEach(k -> labels.computeIfAbsent(k, SeriesLabels::of));
     MetricSnapshots.Builder out = MetricSnapshots.builder();
     budgets().forEach(out::metricSnapshot);
 
@@ -141,9 +165,10 @@ public final class PersistedTotalsCollector implements MultiCollector {
             .help("Accepted inference requests by final status.");
     totals.forEach(
         (series, c) -> {
-          requests.dataPoint(point(series, "ok", c.requestsOk()));
-          requests.dataPoint(point(series, "error", c.requestsError()));
-          requests.dataPoint(point(series, "cancelled", c.requestsCancelled()));
+          Labels[] status = labels.get(series).status();
+          requests.dataPoint(point(status[0], c.requestsOk()));
+          requests.dataPoint(point(status[1], c.requestsError()));
+          requests.dataPoint(point(status[2], c.requestsCancelled()));
         });
     out.metricSnapshot(requests.build());
 
@@ -153,7 +178,7 @@ public final class PersistedTotalsCollector implements MultiCollector {
           (series, c) ->
               b.dataPoint(
                   CounterDataPointSnapshot.builder()
-                      .labels(Labels.of("tenant", series.tenant(), "model", series.model()))
+                      .labels(labels.get(series).base())
                       .value(family.value().applyAsDouble(c))
                       .build()));
       out.metricSnapshot(b.build());
@@ -165,9 +190,10 @@ public final class PersistedTotalsCollector implements MultiCollector {
             .help("Requests that ended ok but missed a target of their SLO policy, by target.");
     totals.forEach(
         (series, c) -> {
-          violations.dataPoint(slo(series, "ttft", c.ttftViolations()));
-          violations.dataPoint(slo(series, "tpot", c.tpotViolations()));
-          violations.dataPoint(slo(series, "e2e", c.e2eViolations()));
+          Labels[] slo = labels.get(series).slo();
+          violations.dataPoint(point(slo[0], c.ttftViolations()));
+          violations.dataPoint(point(slo[1], c.tpotViolations()));
+          violations.dataPoint(point(slo[2], c.e2eViolations()));
         });
     out.metricSnapshot(violations.build());
 
@@ -212,37 +238,64 @@ public final class PersistedTotalsCollector implements MultiCollector {
    * A histogram family from persisted per-edge counts: the buckets are the configured edges plus
    * any edge a count was stored under, so no bucket disappears after a configuration change.
    */
-  private static HistogramSnapshot histogram(
+  private HistogramSnapshot histogram(
       String name,
       String help,
       Map<SeriesKey, SeriesTotals> series,
       Function<SeriesTotals, Histogram> pick,
       double[] configuredMs) {
     HistogramSnapshot.Builder b = HistogramSnapshot.builder().name(name).help(help);
+    double[] configuredBounds = new double[configuredMs.length + 1];
+    for (int i = 0; i < configuredMs.length; i++) {
+      configuredBounds[i] = configuredMs[i] / 1000.0;
+    }
+    configuredBounds[configuredMs.length] = Double.POSITIVE_INFINITY;
     series.forEach(
         (key, totals) -> {
           Histogram h = pick.apply(totals);
-          TreeMap<Double, Long> buckets = new TreeMap<>();
-          for (double edge : configuredMs) {
-            buckets.put(edge, 0L);
-          }
-          buckets.put(Double.POSITIVE_INFINITY, 0L);
-          h.counts().forEach((edge, n) -> buckets.merge(edge, n, Long::sum));
-          double[] bounds = new double[buckets.size()];
-          long[] counts = new long[buckets.size()];
-          int i = 0;
-          for (Map.Entry<Double, Long> e : buckets.entrySet()) {
-            bounds[i] = e.getKey() / 1000.0;
-            counts[i++] = e.getValue();
-          }
           b.dataPoint(
               HistogramSnapshot.HistogramDataPointSnapshot.builder()
-                  .labels(Labels.of("tenant", key.tenant(), "model", key.model()))
-                  .classicHistogramBuckets(ClassicHistogramBuckets.of(bounds, counts))
+                  .labels(labels.get(key).base())
+                  .classicHistogramBuckets(buckets(h, configuredMs, configuredBounds))
                   .sum(h.sumMs() / 1000.0)
                   .build());
         });
     return b.build();
+  }
+
+  /** The buckets of {@code h} over the configured edges, and any other edge it has counts for. */
+  private static ClassicHistogramBuckets buckets(
+      Histogram h, double[] configuredMs, double[] configuredBounds) {
+    long[] counts = new long[configuredBounds.length];
+    for (Map.Entry<Double, Long> e : h.counts().entrySet()) {
+      double edge = e.getKey();
+      int i =
+          edge == Double.POSITIVE_INFINITY
+              ? configuredMs.length
+              : Arrays.binarySearch(configuredMs, edge);
+      if (i < 0) {
+        return bucketsWithExtraEdges(h, configuredMs);
+      }
+      counts[i] += e.getValue();
+    }
+    return ClassicHistogramBuckets.of(configuredBounds, counts);
+  }
+
+  private static ClassicHistogramBuckets bucketsWithExtraEdges(Histogram h, double[] configuredMs) {
+    TreeMap<Double, Long> buckets = new TreeMap<>();
+    for (double edge : configuredMs) {
+      buckets.put(edge, 0L);
+    }
+    buckets.put(Double.POSITIVE_INFINITY, 0L);
+    h.counts().forEach((edge, n) -> buckets.merge(edge, n, Long::sum));
+    double[] bounds = new double[buckets.size()];
+    long[] counts = new long[buckets.size()];
+    int i = 0;
+    for (Map.Entry<Double, Long> e : buckets.entrySet()) {
+      bounds[i] = e.getKey() / 1000.0;
+      counts[i++] = e.getValue();
+    }
+    return ClassicHistogramBuckets.of(bounds, counts);
   }
 
   private MetricSnapshots budgets() {
@@ -262,24 +315,11 @@ public final class PersistedTotalsCollector implements MultiCollector {
     return MetricSnapshots.of(b.build());
   }
 
-  private static GaugeDataPointSnapshot gauge(SeriesKey series, double value) {
-    return GaugeDataPointSnapshot.builder()
-        .labels(Labels.of("tenant", series.tenant(), "model", series.model()))
-        .value(value)
-        .build();
+  private GaugeDataPointSnapshot gauge(SeriesKey series, double value) {
+    return GaugeDataPointSnapshot.builder().labels(labels.get(series).base()).value(value).build();
   }
 
-  private static CounterDataPointSnapshot slo(SeriesKey series, String slo, long value) {
-    return CounterDataPointSnapshot.builder()
-        .labels(Labels.of("tenant", series.tenant(), "model", series.model(), "slo", slo))
-        .value(value)
-        .build();
-  }
-
-  private static CounterDataPointSnapshot point(SeriesKey series, String status, long value) {
-    return CounterDataPointSnapshot.builder()
-        .labels(Labels.of("tenant", series.tenant(), "model", series.model(), "status", status))
-        .value(value)
-        .build();
+  private static CounterDataPointSnapshot point(Labels labels, long value) {
+    return CounterDataPointSnapshot.builder().labels(labels).value(value).build();
   }
 }
