@@ -103,7 +103,11 @@ public final class AccountingProcessor
     LatencySketches sketches = row == null ? LatencySketches.empty() : row.sketches();
     sketches.add(e, verdict.tpotMs());
     hourly.put(hourKey, new HourlyValue(row == null ? one : row.counters().plus(one), sketches));
-    ledgerPending.put(hourKey, PENDING);
+    // An hour is marked pending when its row is created, and stays so until its record is written
+    // after it closes; only a new row or an event late for a closed hour needs marking again.
+    if (row == null || mayHaveBeenWritten(hourKey)) {
+      ledgerPending.put(hourKey, PENDING);
+    }
 
     SeriesKey series = new SeriesKey(e.tenant(), e.model());
     SeriesTotals total = totals.get(series);
@@ -139,6 +143,16 @@ public final class AccountingProcessor
       ledgerRevisions.put(key, revision);
       ledgerPending.delete(key);
     }
+  }
+
+  /**
+   * Whether the ledger step may already have written (and unmarked) this hour: it does so only once
+   * the hour's end plus the grace has passed on the wall clock. A minute of margin covers the clock
+   * stepping back between the ledger step and now.
+   */
+  private boolean mayHaveBeenWritten(UsageKey hourKey) {
+    return hourKey.hourStartMs() + InferenceEvent.HOUR_MS + ledgerGraceMs
+        <= context.currentSystemTimeMs() + 60_000L;
   }
 
   private boolean seenWithinWindow(Bytes id, long atMs) {
