@@ -18,6 +18,7 @@ import picocli.CommandLine.Command;
       UsageCommand.class,
       ConfigCommand.class,
       KeysCommand.class,
+      BenchCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class Goodput implements Runnable {

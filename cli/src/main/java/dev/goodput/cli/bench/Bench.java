@@ -1,0 +1,452 @@
+package dev.goodput.cli.bench;
+
+import dev.goodput.cli.bench.BenchReport.FreshnessResult;
+import dev.goodput.cli.bench.BenchReport.Measure;
+import dev.goodput.cli.bench.BenchReport.SeriesResult;
+import dev.goodput.cli.bench.BenchReport.Target;
+import dev.goodput.cli.bench.BenchReport.ThroughputResult;
+import dev.goodput.cli.bench.BenchReport.WorkloadInfo;
+import dev.goodput.cli.bench.BenchSettings.Phase;
+import dev.goodput.fleet.internal.FleetData;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * The Goodput benchmark (issue 6), on this machine with the embedded broker: the ceiling of a plain
+ * consumer, the pipeline's throughput (exactly-once and at-least-once, one and two instances), its
+ * freshness under live traffic, and memory and scrape time per active series. Every measurement is
+ * repeated {@link BenchSettings#runs()} times on fresh state; the report gives each run and the
+ * median.
+ */
+public final class Bench {
+
+  private static final long HOUR_MS = 3_600_000L;
+  private static final String EOS = StreamsConfig.EXACTLY_ONCE_V2;
+  private static final String ALOS = StreamsConfig.AT_LEAST_ONCE;
+
+  private Bench() {}
+
+  /** Runs the phases of {@code settings}, with a progress line per step on {@code progressOut}. */
+  public static BenchReport run(BenchSettings settings, PrintStream progressOut)
+      throws InterruptedException {
+    Progress progress = new Progress(progressOut);
+    Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+    long startNs = System.nanoTime();
+    Machine machine = Machine.current();
+    progress.phase("machine: %s", machine.describe());
+    Path stateRoot = settings.dataDir().resolve("state");
+
+    Throughputs t =
+        settings.runs(Phase.CEILING)
+                || settings.runs(Phase.THROUGHPUT)
+                || settings.runs(Phase.SCALING)
+            ? throughputs(settings, stateRoot, progress)
+            : Throughputs.NONE;
+    FreshnessResult freshness =
+        settings.runs(Phase.FRESHNESS) ? freshness(settings, stateRoot, t.eos(), progress) : null;
+    List<SeriesResult> series =
+        settings.runs(Phase.MEMORY) ? series(settings, stateRoot, progress) : null;
+    Profile.Summary profile =
+        settings.profile() != null ? profile(settings, stateRoot, progress) : null;
+
+    return new BenchReport(
+        started.toString(),
+        (System.nanoTime() - startNs) / 1e9,
+        machine,
+        settings,
+        t.workload(),
+        t.ceiling(),
+        t.ceilingRuns(),
+        t.warmup(),
+        t.eos(),
+        t.alos(),
+        t.two(),
+        freshness,
+        series,
+        profile,
+        targets(t.eos(), freshness, series));
+  }
+
+  /** What the phases on the pre-loaded input measured; null where a phase did not run. */
+  private record Throughputs(
+      WorkloadInfo workload,
+      Measure ceiling,
+      List<Throughput.CeilingRun> ceilingRuns,
+      List<Throughput.Run> warmup,
+      ThroughputResult eos,
+      ThroughputResult alos,
+      ThroughputResult two) {
+    static final Throughputs NONE = new Throughputs(null, null, null, List.of(), null, null, null);
+  }
+
+  /**
+   * The ceiling, the warm-up runs, the exactly-once and at-least-once runs and the runs with two
+   * instances, on one broker with the input pre-loaded.
+   */
+  private static Throughputs throughputs(BenchSettings settings, Path stateRoot, Progress progress)
+      throws InterruptedException {
+    int runs = settings.runs();
+    try (BenchBroker broker =
+        BenchBroker.start(settings.dataDir().resolve("broker-throughput"), settings.partitions())) {
+      Workload w = input(settings);
+      progress.phase(
+          "input: loading %,d records, %,d tenants, %.1f%% resends",
+          settings.records(), w.tenants(), 100 * settings.duplicateRatio());
+      Loader.Loaded loaded = load(broker, w, settings, progress);
+      WorkloadInfo workload =
+          new WorkloadInfo(
+              loaded.records(),
+              loaded.duplicates(),
+              w.tenants(),
+              FleetData.bundled().models().size(),
+              w.zipfExponent(),
+              (double) loaded.bytes() / loaded.records(),
+              loaded.seconds());
+      progress.detail(
+          "loaded in %.1f s (%,.0f records/s, %.0f bytes/record)",
+          loaded.seconds(), loaded.records() / loaded.seconds(), workload.bytesPerRecord());
+
+      Measure ceiling = null;
+      List<Throughput.CeilingRun> ceilingRuns = null;
+      if (settings.runs(Phase.CEILING)) {
+        ceilingRuns = new ArrayList<>();
+        if (settings.warmupRuns() > 0) {
+          Throughput.CeilingRun c = Throughput.ceiling(broker.bootstrap(), loaded.records());
+          progress.phase("ceiling warm-up run (not counted): %,.0f events/s", c.eventsPerS());
+        }
+        for (int r = 1; r <= runs; r++) {
+          Throughput.CeilingRun c = Throughput.ceiling(broker.bootstrap(), loaded.records());
+          if (c.valid() != c.records() || c.records() != c.passes() * loaded.records()) {
+            throw new IllegalStateException(
+                "the ceiling consumer parsed "
+                    + c.valid()
+                    + " valid of "
+                    + c.records()
+                    + " records in "
+                    + c.passes()
+                    + " passes over "
+                    + loaded.records());
+          }
+          progress.phase(
+              "ceiling run %d/%d: %,.0f events/s (CPU: %.2f cores this process, %.2f others)",
+              r, runs, c.eventsPerS(), c.cpu().processCores(), c.cpu().otherCores());
+          ceilingRuns.add(c);
+        }
+        ceiling = Measure.of(ceilingRuns, Throughput.CeilingRun::eventsPerS);
+      }
+      double ceilingMedian = ceiling == null ? Double.NaN : ceiling.median();
+
+      List<Throughput.Run> warmup = new ArrayList<>();
+      ThroughputResult eos = null;
+      ThroughputResult alos = null;
+      ThroughputResult two = null;
+      if (settings.runs(Phase.THROUGHPUT) || settings.runs(Phase.SCALING)) {
+        // The JIT compiles for tens of seconds of CPU at first, on one of few cores: the measured
+        // runs start with compiled code, as a long-running pipeline has.
+        for (int r = 1; r <= settings.warmupRuns(); r++) {
+          warmup.add(
+              pipelineRun(
+                  broker, "bench-warmup-" + r, EOS, 1, settings, loaded, stateRoot, progress, -r));
+        }
+      }
+      if (settings.runs(Phase.THROUGHPUT)) {
+        eos =
+            runs(
+                broker, "bench-eos-", EOS, 1, settings, loaded, stateRoot, progress, ceilingMedian);
+        alos =
+            runs(
+                broker,
+                "bench-alos-",
+                ALOS,
+                1,
+                settings,
+                loaded,
+                stateRoot,
+                progress,
+                ceilingMedian);
+      }
+      if (settings.runs(Phase.SCALING)) {
+        two =
+            runs(
+                broker, "bench-two-", EOS, 2, settings, loaded, stateRoot, progress, ceilingMedian);
+      }
+      return new Throughputs(workload, ceiling, ceilingRuns, warmup, eos, alos, two);
+    }
+  }
+
+  /** The input of the throughput phases. */
+  private static Workload input(BenchSettings settings) {
+    return Workload.ofTenants(
+        settings.tenants(), "bench", settings.seed(), settings.duplicateRatio());
+  }
+
+  /** Produces the input, its timestamps over the two hours before now. */
+  private static Loader.Loaded load(
+      BenchBroker broker, Workload workload, BenchSettings settings, Progress progress) {
+    long now = System.currentTimeMillis();
+    return Loader.load(
+        broker.bootstrap(), workload, settings.records(), now - 2 * HOUR_MS, now, progress);
+  }
+
+  /** {@code runs} runs of fresh applications named {@code prefix + run}; their medians. */
+  private static ThroughputResult runs(
+      BenchBroker broker,
+      String prefix,
+      String guarantee,
+      int instances,
+      BenchSettings settings,
+      Loader.Loaded loaded,
+      Path stateRoot,
+      Progress progress,
+      double ceiling)
+      throws InterruptedException {
+    List<Throughput.Run> runs = new ArrayList<>();
+    for (int r = 1; r <= settings.runs(); r++) {
+      runs.add(
+          pipelineRun(
+              broker, prefix + r, guarantee, instances, settings, loaded, stateRoot, progress, r));
+    }
+    Measure steady = Measure.of(runs, Throughput.Run::steadyEventsPerS);
+    return new ThroughputResult(
+        guarantee,
+        instances,
+        steady,
+        Measure.of(runs, Throughput.Run::totalEventsPerS),
+        Measure.of(runs, Throughput.Run::startupSeconds),
+        steady.median() / ceiling,
+        runs);
+  }
+
+  /** Freshness at the configured rate, or at a share of the exactly-once rate. */
+  private static FreshnessResult freshness(
+      BenchSettings settings, Path stateRoot, ThroughputResult eos, Progress progress)
+      throws InterruptedException {
+    double rate =
+        settings.freshnessRate() > 0
+            ? settings.freshnessRate()
+            : eos == null ? 0 : settings.freshnessLoad() * eos.steadyEventsPerS().median();
+    if (!(rate > 0)) {
+      throw new IllegalArgumentException(
+          "the freshness phase needs the throughput phase, or a rate of its own");
+    }
+    progress.phase("freshness: live traffic at %,.0f events/s", rate);
+    try (BenchBroker broker =
+        BenchBroker.start(settings.dataDir().resolve("broker-freshness"), settings.partitions())) {
+      List<Freshness.Window> windows =
+          Freshness.measure(
+              broker,
+              settings.tenants(),
+              settings.seed(),
+              settings.duplicateRatio(),
+              rate,
+              settings.warmupSeconds(),
+              settings.windowSeconds(),
+              settings.runs(),
+              settings.partitions(),
+              settings.streamThreads(),
+              stateRoot,
+              progress);
+      List<Freshness.Window> api =
+          windows.stream().filter(w -> w.target() == Freshness.Target.API).toList();
+      List<Freshness.Window> metrics =
+          windows.stream().filter(w -> w.target() == Freshness.Target.METRICS).toList();
+      return new FreshnessResult(
+          rate,
+          Measure.of(api, Freshness.Window::p50Ms),
+          Measure.of(api, Freshness.Window::p99Ms),
+          Measure.of(metrics, Freshness.Window::p50Ms),
+          Measure.of(metrics, Freshness.Window::p99Ms),
+          windows);
+    }
+  }
+
+  /** Memory and scrape time at every size, {@code runs} times; the medians per size. */
+  private static List<SeriesResult> series(
+      BenchSettings settings, Path stateRoot, Progress progress) throws InterruptedException {
+    int runs = settings.runs();
+    List<Integer> sizes = settings.series().stream().sorted().distinct().toList();
+    List<List<SeriesFootprint.Run>> all = new ArrayList<>();
+    for (int r = 1; r <= runs; r++) {
+      progress.phase("memory and scrape run %d/%d: %s series", r, runs, sizes);
+      List<SeriesFootprint.Run> run =
+          SeriesFootprint.measure(
+              settings.dataDir().resolve("broker-series-" + r),
+              sizes,
+              settings.eventsPerSeries(),
+              settings.seed() + r,
+              settings.duplicateRatio(),
+              settings.partitions(),
+              settings.streamThreads(),
+              stateRoot,
+              settings.scrapeRepeats(),
+              progress);
+      for (SeriesFootprint.Run s : run) {
+        progress.detail(
+            "%,d series: heap %,.0f B/series (marginal %,.0f, noise %,.0f), state %,.0f"
+                + " B/series; scrape %.0f ms guard off (%,d series, %,d bytes), %.0f ms guard on"
+                + " (%,d series, %,d bytes); CPU: %.2f cores this process, %.2f others",
+            s.series(),
+            s.heapBytesPerSeries(),
+            s.marginalHeapBytesPerSeries(),
+            (double) s.heapNoiseBytes() / s.series(),
+            s.stateBytesPerSeries(),
+            Stats.median(s.guardOff().ms()),
+            s.guardOff().seriesExported(),
+            s.guardOff().bytes(),
+            Stats.median(s.guardOn().ms()),
+            s.guardOn().seriesExported(),
+            s.guardOn().bytes(),
+            s.cpu().processCores(),
+            s.cpu().otherCores());
+      }
+      all.add(run);
+    }
+    List<SeriesResult> out = new ArrayList<>();
+    for (int i = 0; i < sizes.size(); i++) {
+      int at = i;
+      List<SeriesFootprint.Run> sizeRuns = all.stream().map(run -> run.get(at)).toList();
+      out.add(
+          new SeriesResult(
+              sizes.get(i),
+              Measure.of(sizeRuns, SeriesFootprint.Run::heapBytesPerSeries),
+              Measure.of(sizeRuns, SeriesFootprint.Run::marginalHeapBytesPerSeries),
+              Measure.of(sizeRuns, SeriesFootprint.Run::stateBytesPerSeries),
+              Measure.of(sizeRuns, x -> Stats.median(x.guardOff().ms())),
+              Measure.of(sizeRuns, x -> Stats.median(x.guardOn().ms())),
+              sizeRuns));
+    }
+    return out;
+  }
+
+  /**
+   * An extra exactly-once run, last, on a broker of its own, recorded with Java Flight Recorder.
+   * Starting a recording makes the JIT recompile much of the code (the JDK's own events are woven
+   * in), and stopping one does it again: so a first recording spans a warm-up run and the whole
+   * profiled run, and the recording kept starts with the profiled run.
+   */
+  private static Profile.Summary profile(BenchSettings settings, Path stateRoot, Progress progress)
+      throws InterruptedException {
+    try (BenchBroker broker =
+        BenchBroker.start(settings.dataDir().resolve("broker-profile"), settings.partitions())) {
+      progress.phase("profile: an extra exactly-once run with Java Flight Recorder");
+      Loader.Loaded loaded = load(broker, input(settings), settings, progress);
+      Profile outer = Profile.start(settings.dataDir().resolve("warm-up.jfr"));
+      try {
+        pipelineRun(
+            broker, "bench-profile-warmup", EOS, 1, settings, loaded, stateRoot, progress, -1);
+        Throughput.Run profiled;
+        Profile recording = Profile.start(settings.profile());
+        try {
+          profiled =
+              pipelineRun(
+                  broker, "bench-profiled", EOS, 1, settings, loaded, stateRoot, progress, 0);
+        } finally {
+          recording.close();
+        }
+        progress.detail("flight recording of that run: %s", settings.profile());
+        return Profile.summarize(settings.profile(), 20, profiled);
+      } finally {
+        outer.discard();
+      }
+    }
+  }
+
+  private static Throughput.Run pipelineRun(
+      BenchBroker broker,
+      String applicationId,
+      String guarantee,
+      int instances,
+      BenchSettings settings,
+      Loader.Loaded loaded,
+      Path stateRoot,
+      Progress progress,
+      int run)
+      throws InterruptedException {
+    Throughput.Run r =
+        Throughput.run(
+            broker,
+            applicationId,
+            guarantee,
+            instances,
+            settings.partitions(),
+            settings.streamThreads(),
+            loaded.records(),
+            stateRoot,
+            progress);
+    Throughput.Counts c = r.counts();
+    if (c.accepted() != loaded.uniqueEvents()
+        || c.duplicate() != loaded.duplicates()
+        || c.rejected() != 0
+        || c.expired() != 0) {
+      throw new IllegalStateException(
+          applicationId
+              + ": outcomes "
+              + c
+              + " do not match the input ("
+              + loaded.uniqueEvents()
+              + " events, "
+              + loaded.duplicates()
+              + " resends)");
+    }
+    String which =
+        run > 0
+            ? String.format(Locale.ROOT, "run %d/%d", run, settings.runs())
+            : run < 0 ? "warm-up run " + -run + " (not counted)" : "profiled run (not counted)";
+    progress.phase(
+        "%s, %d instance(s), %s: steady %,.0f events/s, start to end %,.0f events/s"
+            + " (%.1f s, first output after %.1f s; CPU: %.2f cores this process, %.2f others;"
+            + " JIT %,d ms, GC %,d ms)",
+        guarantee,
+        instances,
+        which,
+        r.steadyEventsPerS(),
+        r.totalEventsPerS(),
+        r.seconds(),
+        r.startupSeconds(),
+        r.steadyCpu().processCores(),
+        r.steadyCpu().otherCores(),
+        r.steadyCpu().jitMs(),
+        r.steadyCpu().gcMs());
+    return r;
+  }
+
+  /** The targets of issue 6 for this 2-core machine, against the medians. */
+  private static List<Target> targets(
+      ThroughputResult eos, FreshnessResult freshness, List<SeriesResult> series) {
+    List<Target> out = new ArrayList<>();
+    if (eos != null) {
+      out.add(Target.atLeast("exactly-once throughput", 100_000, eos.steadyEventsPerS().median()));
+      if (!Double.isNaN(eos.steadyRatioToCeiling())) {
+        out.add(
+            Target.atLeast("exactly-once ratio to the ceiling", 0.5, eos.steadyRatioToCeiling()));
+      }
+    }
+    if (freshness != null) {
+      out.add(Target.atMost("freshness p99 to the usage API", 500, freshness.apiP99Ms().median()));
+      out.add(Target.atMost("freshness p99 to /metrics", 1000, freshness.metricsP99Ms().median()));
+    }
+    if (series != null) {
+      for (SeriesResult s : series) {
+        out.add(
+            Target.atMost(
+                "heap per active series at " + s.series() + " series",
+                8 * 1024,
+                s.heapBytesPerSeries().median()));
+        if (s.series() == 10_000) {
+          out.add(
+              Target.atMost(
+                  "render /metrics at " + s.series() + " series, guard off",
+                  100,
+                  s.scrapeMsGuardOff().median()));
+        }
+      }
+    }
+    return out;
+  }
+}

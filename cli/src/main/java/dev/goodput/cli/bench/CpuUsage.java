@@ -1,0 +1,82 @@
+package dev.goodput.cli.bench;
+
+import java.io.IOException;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * CPU used between two points in time, in cores: by this process (broker, pipeline and benchmark
+ * alike) and by everything else on the machine (from {@code /proc/stat}; NaN where there is none);
+ * and the time this JVM spent compiling (JIT) and collecting garbage meanwhile. A run with other
+ * work on the machine, or much compiling, is not comparable; the report shows it.
+ */
+record CpuUsage(double processCores, double otherCores, long jitMs, long gcMs) {
+
+  /** A point to measure from. */
+  record Mark(long wallNs, long processNs, long busyTicks, long allTicks, long jitMs, long gcMs) {}
+
+  static Mark mark() {
+    long process = -1;
+    if (ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      process = os.getProcessCpuTime();
+    }
+    long[] ticks = ticks();
+    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+    long jitMs =
+        jit != null && jit.isCompilationTimeMonitoringSupported()
+            ? jit.getTotalCompilationTime()
+            : 0;
+    long gcMs = 0;
+    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      gcMs += Math.max(0, gc.getCollectionTime());
+    }
+    return new Mark(System.nanoTime(), process, ticks[0], ticks[1], jitMs, gcMs);
+  }
+
+  /** The usage from {@code from} to now. */
+  static CpuUsage since(Mark from) {
+    Mark to = mark();
+    double wallNs = to.wallNs() - from.wallNs();
+    double processCores =
+        from.processNs() < 0 || wallNs <= 0
+            ? Double.NaN
+            : (to.processNs() - from.processNs()) / wallNs;
+    double other = Double.NaN;
+    long all = to.allTicks() - from.allTicks();
+    if (from.allTicks() > 0 && all > 0) {
+      double machineCores =
+          (double) (to.busyTicks() - from.busyTicks())
+              / all
+              * Runtime.getRuntime().availableProcessors();
+      other = Math.max(0, machineCores - processCores);
+    }
+    return new CpuUsage(processCores, other, to.jitMs() - from.jitMs(), to.gcMs() - from.gcMs());
+  }
+
+  /** Busy and total ticks of all CPUs, or zeros where {@code /proc/stat} cannot be read. */
+  private static long[] ticks() {
+    try {
+      String cpu = Files.readAllLines(Path.of("/proc/stat")).get(0);
+      String[] f = cpu.trim().split("\\s+");
+      long all = 0;
+      long idle = 0;
+      for (int i = 1; i < f.length; i++) {
+        long v = Long.parseLong(f[i]);
+        // user nice system idle iowait irq softirq steal guest guest_nice: guests are in user
+        if (i <= 8) {
+          all += v;
+        }
+        if (i == 4 || i == 5) {
+          idle += v;
+        }
+      }
+      return new long[] {all - idle, all};
+    } catch (IOException | RuntimeException e) {
+      return new long[] {0, 0};
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package dev.goodput.cli.bench;
+
+import dev.goodput.exporters.api.MetricsConfig;
+import dev.goodput.ingest.api.EventParser;
+import dev.goodput.ingest.api.ParseResult;
+import dev.goodput.streams.api.Outcome;
+import dev.goodput.streams.api.Topics;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/** The ceiling (a plain consumer) and the pipeline's throughput on a pre-loaded input topic. */
+final class Throughput {
+
+  private Throughput() {}
+
+  /** The outcome counts of a run. */
+  record Counts(long records, long accepted, long duplicate, long rejected, long expired) {
+    static Counts of(Map<Outcome, Long> o) {
+      long accepted = o.getOrDefault(Outcome.ACCEPTED, 0L);
+      long duplicate = o.getOrDefault(Outcome.DUPLICATE, 0L);
+      long rejected = o.getOrDefault(Outcome.REJECTED, 0L);
+      long expired = o.getOrDefault(Outcome.EXPIRED, 0L);
+      return new Counts(
+          accepted + duplicate + rejected + expired, accepted, duplicate, rejected, expired);
+    }
+  }
+
+  /**
+   * One ceiling run: how many times the input was read, records read and parsed in all, how many
+   * were valid, events per second.
+   */
+  record CeilingRun(int passes, long records, long valid, double eventsPerS, CpuUsage cpu) {}
+
+  /** Reads of the input per ceiling run: enough for about a million records, at most 10. */
+  static int ceilingPasses(long records) {
+    return (int) Math.max(1, Math.min(10, (1_000_000 + records - 1) / records));
+  }
+
+  /**
+   * Reads the whole input topic from the beginning with one plain consumer, {@link #ceilingPasses}
+   * times, and parses every value with the pipeline's parser.
+   */
+  static CeilingRun ceiling(String bootstrap, long records) {
+    int passes = ceilingPasses(records);
+    Map<String, Object> p = new HashMap<>();
+    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+    p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
+    p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
+    p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+      List<TopicPartition> partitions =
+          consumer.partitionsFor(Topics.REQUESTS.name()).stream()
+              .map(i -> new TopicPartition(i.topic(), i.partition()))
+              .toList();
+      consumer.assign(partitions);
+      CpuUsage.Mark cpu = CpuUsage.mark();
+      long start = System.nanoTime();
+      long lastProgress = start;
+      long read = 0;
+      long valid = 0;
+      for (int pass = 1; pass <= passes; pass++) {
+        consumer.seekToBeginning(partitions);
+        long end = (long) pass * records;
+        while (read < end) {
+          var batch = consumer.poll(Duration.ofMillis(100));
+          long nowMs = System.currentTimeMillis();
+          for (ConsumerRecord<byte[], byte[]> r : batch) {
+            if (EventParser.parse(r.value(), nowMs) instanceof ParseResult.Valid) {
+              valid++;
+            }
+            read++;
+          }
+          long now = System.nanoTime();
+          if (!batch.isEmpty()) {
+            lastProgress = now;
+          } else if (now - lastProgress > Instances.STALL_NS) {
+            throw new IllegalStateException(
+                "the ceiling consumer read " + read + " of " + records + " records, then stalled");
+          }
+        }
+      }
+      double seconds = (System.nanoTime() - start) / 1e9;
+      return new CeilingRun(passes, read, valid, read / seconds, CpuUsage.since(cpu));
+    }
+  }
+
+  /**
+   * One pipeline run: total rate (records over the time from start to the last decision, start-up
+   * and rebalancing included), steady rate (from the first decision seen on), and the CPU used in
+   * the steady part.
+   */
+  record Run(
+      String applicationId,
+      int instances,
+      double totalEventsPerS,
+      double steadyEventsPerS,
+      double startupSeconds,
+      double seconds,
+      Counts counts,
+      CpuUsage steadyCpu) {}
+
+  /**
+   * Runs {@code instances} fresh instances of a new application over the pre-loaded input until
+   * every record is decided, then stops them and deletes their state and internal topics.
+   */
+  static Run run(
+      BenchBroker broker,
+      String applicationId,
+      String guarantee,
+      int instances,
+      int partitions,
+      int threads,
+      long records,
+      Path stateRoot,
+      Progress progress)
+      throws InterruptedException {
+    Instances.Completion c;
+    long startNs;
+    try (Instances running =
+        Instances.start(
+            broker,
+            applicationId,
+            guarantee,
+            instances,
+            partitions,
+            threads,
+            stateRoot,
+            MetricsConfig.DEFAULT)) {
+      startNs = running.startNs();
+      c = running.awaitDecided(records, progress);
+    }
+    broker.deleteInternalTopics(applicationId);
+    for (int i = 0; i < instances; i++) {
+      BenchBroker.deleteTree(Instances.stateDir(stateRoot, applicationId, i));
+    }
+    double seconds = (c.doneNs() - startNs) / 1e9;
+    double steadySeconds = (c.doneNs() - c.firstNs()) / 1e9;
+    return new Run(
+        applicationId,
+        instances,
+        records / seconds,
+        steadySeconds > 0 ? (records - c.firstDecided()) / steadySeconds : Double.NaN,
+        (c.firstNs() - startNs) / 1e9,
+        seconds,
+        Counts.of(c.outcomes()),
+        c.cpu());
+  }
+}
