@@ -98,7 +98,7 @@ public final class Bench {
       progress.phase(
           "input: loading %,d records, %,d tenants, %.1f%% resends",
           settings.records(), w.tenants(), 100 * settings.duplicateRatio());
-      Loader.Loaded loaded = load(broker, w, settings, progress);
+      Loader.Loaded loaded = load(broker, w, settings.records(), progress);
       WorkloadInfo workload =
           new WorkloadInfo(
               loaded.records(),
@@ -186,12 +186,11 @@ public final class Bench {
         settings.tenants(), "bench", settings.seed(), settings.duplicateRatio());
   }
 
-  /** Produces the input, its timestamps over the two hours before now. */
+  /** Produces {@code records} records of the input, timestamps over the two hours before now. */
   private static Loader.Loaded load(
-      BenchBroker broker, Workload workload, BenchSettings settings, Progress progress) {
+      BenchBroker broker, Workload workload, long records, Progress progress) {
     long now = System.currentTimeMillis();
-    return Loader.load(
-        broker.bootstrap(), workload, settings.records(), now - 2 * HOUR_MS, now, progress);
+    return Loader.load(broker.bootstrap(), workload, records, now - 2 * HOUR_MS, now, progress);
   }
 
   /** {@code runs} runs of fresh applications named {@code prefix + run}; their medians. */
@@ -335,7 +334,8 @@ public final class Bench {
     try (BenchBroker broker =
         BenchBroker.start(settings.dataDir().resolve("broker-profile"), settings.partitions())) {
       progress.phase("profile: an extra exactly-once run with Java Flight Recorder");
-      Loader.Loaded loaded = load(broker, input(settings), settings, progress);
+      // Three times the input: enough samples in the recording.
+      Loader.Loaded loaded = load(broker, input(settings), 3 * settings.records(), progress);
       Profile outer = Profile.start(settings.dataDir().resolve("warm-up.jfr"));
       try {
         pipelineRun(

@@ -56,6 +56,9 @@ final class Throughput {
     p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5_000);
     p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 8 * 1024 * 1024);
     p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
+    // At the end of a pass the broker holds a fetch until data or this timeout: keep it short, or
+    // the next pass waits for it.
+    p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions =
