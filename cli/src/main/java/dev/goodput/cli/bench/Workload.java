@@ -1,16 +1,15 @@
 package dev.goodput.cli.bench;
 
 import dev.goodput.fleet.internal.AzureTrace;
+import dev.goodput.fleet.internal.EventGenerator;
 import dev.goodput.fleet.internal.FleetData;
 import dev.goodput.fleet.internal.ModelProfile;
 import dev.goodput.fleet.internal.Tenants;
 import dev.goodput.ingest.api.EventWriter;
 import dev.goodput.ingest.api.InferenceEvent;
-import dev.goodput.ingest.api.Status;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -180,49 +179,16 @@ final class Workload {
         model = series - 1 - tenant * models.size();
       }
     }
-    ModelProfile profile = models.get(model);
-    ModelProfile.MeasuredRequest measured =
-        profile.measured().get(random.nextInt(profile.measured().size()));
-    double outcome = random.nextDouble();
-    Status status =
-        outcome < ERROR_RATIO
-            ? Status.ERROR
-            : outcome < ERROR_RATIO + CANCEL_RATIO ? Status.CANCELLED : Status.OK;
-    int row = trace.row(sequence);
-    long traceOutput = trace.outputTokens(row);
-    long produced =
-        switch (status) {
-          case OK -> traceOutput;
-          case ERROR -> 0;
-          case CANCELLED -> traceOutput == 0 ? 0 : random.nextLong(traceOutput);
-        };
-    Double ttftMs = produced >= 1 ? measured.ttftMs() : null;
-    double e2eMs =
-        produced >= 1
-            ? Math.max(
-                measured.ttftMs(),
-                Math.round((measured.ttftMs() + measured.tpotMs() * (produced - 1)) * 1000.0)
-                    / 1000.0)
-            : measured.ttftMs();
-    return new InferenceEvent(
+    return EventGenerator.request(
+        random,
         runId + "-" + sequence,
         tenantNames.get(tenant),
-        profile.name(),
+        models.get(model),
+        trace,
+        trace.row(sequence),
         timestampMs,
-        status,
-        trace.inputTokens(row),
-        0,
-        produced,
-        0,
-        ttftMs,
-        e2eMs,
-        null,
-        profile.sloClass(),
-        profile.server(),
-        null,
-        null,
-        null,
-        Map.of("trace_row", Integer.toString(row)));
+        ERROR_RATIO,
+        CANCEL_RATIO);
   }
 
   private SplittableRandom random(long n) {

@@ -144,6 +144,33 @@ public final class EventGenerator {
     int row = trace.row(sequence);
     Tenants.Tenant tenant = tenants.get(pick(tenantCumulative, random.nextDouble()));
     ModelProfile model = models.get(pick(modelCumulative, random.nextDouble()));
+    return request(
+        random,
+        eventId(sequence),
+        tenant.name(),
+        model,
+        trace,
+        row,
+        timestampMs,
+        errorRatio,
+        cancelRatio);
+  }
+
+  /**
+   * One request to {@code model} for {@code tenant}: the trace row's token counts, a latency vLLM
+   * measured on that model, and an outcome (error, cancelled, ok at the given ratios), drawn from
+   * {@code random} in that order, so that a seeded sequence of events never changes.
+   */
+  public static InferenceEvent request(
+      SplittableRandom random,
+      String eventId,
+      String tenant,
+      ModelProfile model,
+      AzureTrace trace,
+      int row,
+      long timestampMs,
+      double errorRatio,
+      double cancelRatio) {
     ModelProfile.MeasuredRequest measured =
         model.measured().get(random.nextInt(model.measured().size()));
     double outcome = random.nextDouble();
@@ -166,8 +193,8 @@ public final class EventGenerator {
                 roundMicros(measured.ttftMs() + measured.tpotMs() * (produced - 1)))
             : measured.ttftMs();
     return new InferenceEvent(
-        eventId(sequence),
-        tenant.name(),
+        eventId,
+        tenant,
         model.name(),
         timestampMs,
         status,
