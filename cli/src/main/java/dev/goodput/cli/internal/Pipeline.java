@@ -27,6 +27,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.CloseOptions.GroupMembershipOperation;
 import org.apache.kafka.streams.KafkaStreams;
@@ -182,13 +183,7 @@ public final class Pipeline implements AutoCloseable {
           }
         }
       }
-      return admin
-          .describeTopics(List.of(Topics.REQUESTS.name()))
-          .allTopicNames()
-          .get()
-          .get(Topics.REQUESTS.name())
-          .partitions()
-          .size();
+      return inputPartitions(admin);
     } catch (ExecutionException e) {
       throw new IllegalStateException(
           "could not create or describe the topics on "
@@ -200,6 +195,31 @@ public final class Pipeline implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while creating topics", e);
+    }
+  }
+
+  /**
+   * The partitions of the input topic. A topic just created may not be known to every broker yet:
+   * its description is retried for up to 30 s.
+   */
+  private static int inputPartitions(Admin admin) throws ExecutionException, InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (true) {
+      try {
+        return admin
+            .describeTopics(List.of(Topics.REQUESTS.name()))
+            .allTopicNames()
+            .get()
+            .get(Topics.REQUESTS.name())
+            .partitions()
+            .size();
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
+            || System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(100);
+      }
     }
   }
 
