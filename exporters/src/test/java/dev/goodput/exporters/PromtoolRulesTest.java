@@ -1,26 +1,20 @@
 package dev.goodput.exporters;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.assertj.core.api.SoftAssertions;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,7 +30,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class PromtoolRulesTest {
 
-  private static final Duration PROMTOOL_TIMEOUT = Duration.ofMinutes(3);
   private static final String RUNBOOK = "deploy/RUNBOOK.md";
   private static final YAMLMapper YAML = new YAMLMapper();
 
@@ -46,12 +39,6 @@ class PromtoolRulesTest {
   private static final Path PROMETHEUS = ROOT.resolve("deploy/prometheus");
 
   private record Alert(String name, Path file, JsonNode annotations) {}
-
-  private record PromtoolRun(List<String> command, int exitCode, String output) {
-    String describe() {
-      return String.join(" ", command) + " exited " + exitCode + ":\n" + output;
-    }
-  }
 
   @BeforeAll
   static void repositoryRootHoldsThePrometheusRules() {
@@ -71,7 +58,7 @@ class PromtoolRulesTest {
   @Test
   void shouldPassPromtoolCheckConfig() throws Exception {
     // When
-    PromtoolRun run = promtool(PROMETHEUS, "check", "config", "prometheus.yml");
+    Promtool.Run run = Promtool.run(PROMETHEUS, "check", "config", "prometheus.yml");
 
     // Then
     assertThat(run.exitCode()).as(run.describe()).isZero();
@@ -81,7 +68,8 @@ class PromtoolRulesTest {
   @MethodSource("ruleFiles")
   void shouldPassPromtoolCheckRules(Path rules) throws Exception {
     // When
-    PromtoolRun run = promtool(rules.getParent(), "check", "rules", rules.getFileName().toString());
+    Promtool.Run run =
+        Promtool.run(rules.getParent(), "check", "rules", rules.getFileName().toString());
 
     // Then
     assertThat(run.exitCode()).as(run.describe()).isZero();
@@ -91,7 +79,8 @@ class PromtoolRulesTest {
   @MethodSource("unitTestFiles")
   void shouldPassPromtoolUnitTests(Path tests) throws Exception {
     // When: rule_files in a test file are relative to it
-    PromtoolRun run = promtool(tests.getParent(), "test", "rules", tests.getFileName().toString());
+    Promtool.Run run =
+        Promtool.run(tests.getParent(), "test", "rules", tests.getFileName().toString());
 
     // Then
     assertThat(run.exitCode()).as(run.describe()).isZero();
@@ -198,49 +187,5 @@ class PromtoolRulesTest {
     try (Stream<Path> files = Files.list(dir)) {
       return files.filter(f -> f.toString().endsWith(".yml")).sorted().toList();
     }
-  }
-
-  private static PromtoolRun promtool(Path workDir, String... args)
-      throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>();
-    command.add(promtoolOnPath().toString());
-    command.addAll(List.of(args));
-    Path output = Files.createTempFile("promtool", ".out");
-    try {
-      Process process =
-          new ProcessBuilder(command)
-              .directory(workDir.toFile())
-              .redirectErrorStream(true)
-              .redirectOutput(output.toFile())
-              .start();
-      if (!process.waitFor(PROMTOOL_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
-        process.destroyForcibly();
-        fail(
-            "%s in %s did not finish within %s:%n%s",
-            command, workDir, PROMTOOL_TIMEOUT, Files.readString(output));
-      }
-      return new PromtoolRun(command, process.exitValue(), Files.readString(output));
-    } finally {
-      Files.deleteIfExists(output);
-    }
-  }
-
-  /** promtool from the PATH; without it the test is skipped, or fails when CI=true. */
-  private static Path promtoolOnPath() {
-    Optional<Path> promtool =
-        Stream.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-            .filter(dir -> !dir.isEmpty())
-            .map(dir -> Path.of(dir, "promtool"))
-            .filter(Files::isExecutable)
-            .findFirst();
-    if (promtool.isPresent()) {
-      return promtool.get();
-    }
-    if ("true".equals(System.getenv("CI"))) {
-      return fail("promtool is not on the PATH: install the Debian package prometheus");
-    }
-    return Assumptions.abort(
-        "promtool is not on the PATH: skipped (install the Debian package prometheus;"
-            + " with CI=true this fails)");
   }
 }

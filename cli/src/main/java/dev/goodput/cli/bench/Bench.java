@@ -288,16 +288,20 @@ public final class Bench {
       for (SeriesFootprint.Run s : run) {
         progress.detail(
             "%,d series: heap %,.0f B/series (marginal %,.0f, noise %,.0f), state %,.0f"
-                + " B/series; scrape %.0f ms guard off (%,d series, %,d bytes), %.0f ms guard on"
-                + " (%,d series, %,d bytes); CPU: %.2f cores this process, %.2f others",
+                + " B/series; render %.0f ms, scrape %.0f ms guard off (%,d series, %,d bytes; gzipped %.0f ms,"
+                + " %,d bytes), %.0f ms guard on (%,d series, %,d bytes); CPU: %.2f cores this"
+                + " process, %.2f others",
             s.series(),
             s.heapBytesPerSeries(),
             s.marginalHeapBytesPerSeries(),
             (double) s.heapNoiseBytes() / s.series(),
             s.stateBytesPerSeries(),
+            Stats.median(s.guardOff().renderMs()),
             Stats.median(s.guardOff().ms()),
             s.guardOff().seriesExported(),
             s.guardOff().bytes(),
+            Stats.median(s.guardOff().gzipMs()),
+            s.guardOff().gzipBytes(),
             Stats.median(s.guardOn().ms()),
             s.guardOn().seriesExported(),
             s.guardOn().bytes(),
@@ -316,7 +320,9 @@ public final class Bench {
               Measure.of(sizeRuns, SeriesFootprint.Run::heapBytesPerSeries),
               Measure.of(sizeRuns, SeriesFootprint.Run::marginalHeapBytesPerSeries),
               Measure.of(sizeRuns, SeriesFootprint.Run::stateBytesPerSeries),
+              Measure.of(sizeRuns, x -> Stats.median(x.guardOff().renderMs())),
               Measure.of(sizeRuns, x -> Stats.median(x.guardOff().ms())),
+              Measure.of(sizeRuns, x -> Stats.median(x.guardOff().gzipMs())),
               Measure.of(sizeRuns, x -> Stats.median(x.guardOn().ms())),
               sizeRuns));
     }

@@ -1,11 +1,11 @@
 package dev.goodput.cli.bench;
 
+import dev.goodput.cli.internal.Pipeline;
 import dev.goodput.exporters.api.MetricsConfig;
 import dev.goodput.streams.api.Outcome;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
@@ -41,8 +41,18 @@ final class SeriesFootprint {
 
   private SeriesFootprint() {}
 
-  /** The scrapes of one pipeline: times, and what the last one contained. */
-  record Scrape(List<Double> ms, long bytes, long lines, long seriesExported) {}
+  /**
+   * The scrapes of one pipeline: times plain and gzipped (as Prometheus asks), and what the last
+   * ones contained.
+   */
+  record Scrape(
+      List<Double> renderMs,
+      List<Double> ms,
+      List<Double> gzipMs,
+      long bytes,
+      long gzipBytes,
+      long lines,
+      long seriesExported) {}
 
   /**
    * One size in one run; the counts are of the records loaded for this size, the CPU is from
@@ -108,7 +118,7 @@ final class SeriesFootprint {
           after.forEach((o, n) -> delta.put(o, n - before.getOrDefault(o, 0L)));
           before.putAll(after);
           long heap = heapAfterGc();
-          Scrape first = scrape(pipeline.first().apiUri(), scrapeRepeats);
+          Scrape first = scrape(pipeline.first(), scrapeRepeats);
           pipeline.close();
           pipeline = null;
           long stateFull = stateBytes(state);
@@ -116,7 +126,7 @@ final class SeriesFootprint {
           guardOn = !guardOn;
           pipeline = start(broker, partitions, threads, stateRoot, guardOn);
           pipeline.awaitQueryable();
-          Scrape second = scrape(pipeline.first().apiUri(), scrapeRepeats);
+          Scrape second = scrape(pipeline.first(), scrapeRepeats);
           out.add(
               new Run(
                   size,
@@ -193,16 +203,46 @@ final class SeriesFootprint {
   }
 
   /**
-   * Timed scrapes of {@code /metrics} (request to the last byte read): {@code repeats} of them, or
-   * fewer when they take more than 20 s together (at least two, or one that took over 10 s), after
-   * a warm-up scrape that only counts when it took over 2 s (when rendering, not compiling,
-   * dominates).
+   * The render alone, then timed scrapes of {@code /metrics}. The render: what {@code /metrics}
+   * writes, in-process, into a stream that only counts it, {@code repeats} times after one to warm
+   * up. The scrapes (request to the last byte read), plain then gzipped: {@code repeats} of each,
+   * or fewer when they take more than 20 s together (at least two, or one that took over 10 s),
+   * after a warm-up scrape that only counts when it took over 2 s (when rendering, not compiling,
+   * dominates). The client only counts bytes, lines and series as they arrive (gzipped: only
+   * bytes), so their time is the server's rendering and the transfer.
    */
-  static Scrape scrape(URI api, int repeats) {
-    URI metrics = api.resolve("/metrics");
+  static Scrape scrape(Pipeline pipeline, int repeats) {
+    List<Double> render = new ArrayList<>();
+    for (int i = 0; i <= repeats; i++) {
+      long start = System.nanoTime();
+      try {
+        pipeline.metrics().scrape(OutputStream.nullOutputStream());
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      if (i > 0) {
+        render.add((System.nanoTime() - start) / 1e6);
+      }
+    }
+    URI metrics = pipeline.apiUri().resolve("/metrics");
+    Timed plain = timed(metrics, false, repeats);
+    Timed gzip = timed(metrics, true, repeats);
+    return new Scrape(
+        render,
+        plain.ms,
+        gzip.ms,
+        plain.last.bytes,
+        gzip.last.bytes,
+        plain.last.lines,
+        plain.last.series);
+  }
+
+  private record Timed(List<Double> ms, Body last) {}
+
+  private static Timed timed(URI metrics, boolean gzip, int repeats) {
     List<Double> ms = new ArrayList<>();
     long warmUp = System.nanoTime();
-    long[] last = read(metrics);
+    Body last = read(metrics, gzip);
     double warmUpMs = (System.nanoTime() - warmUp) / 1e6;
     if (warmUpMs > 2_000) {
       ms.add(warmUpMs);
@@ -212,37 +252,67 @@ final class SeriesFootprint {
         && (ms.size() < 2 || System.nanoTime() < budgetEnd)
         && !(ms.size() == 1 && ms.get(0) > 10_000)) {
       long start = System.nanoTime();
-      last = read(metrics);
+      last = read(metrics, gzip);
       ms.add((System.nanoTime() - start) / 1e6);
     }
-    return new Scrape(ms, last[0], last[1], last[2]);
+    return new Timed(ms, last);
   }
 
-  /** Bytes, lines and {@code inference_input_tokens_total} series of one scrape. */
-  private static long[] read(URI metrics) {
-    try {
-      HttpResponse<InputStream> r =
-          HTTP.send(
-              HttpRequest.newBuilder(metrics).GET().build(),
-              HttpResponse.BodyHandlers.ofInputStream());
-      long bytes = 0;
-      long lines = 0;
-      long series = 0;
-      try (BufferedReader in =
-          new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8), 1 << 16)) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          bytes += line.length() + 1;
+  /** Bytes, lines and {@code inference_input_tokens_total} series of one response body. */
+  private static final class Body {
+    private static final byte[] SERIES =
+        "\ninference_input_tokens_total{".getBytes(StandardCharsets.US_ASCII);
+    long bytes;
+    long lines;
+    long series;
+    private int matched = 1; // the body's start counts as a line start
+
+    void count(byte[] b, int len) {
+      bytes += len;
+      for (int i = 0; i < len; i++) {
+        byte c = b[i];
+        if (c == '\n') {
           lines++;
-          if (line.startsWith("inference_input_tokens_total{")) {
+          matched = 1;
+        } else if (matched > 0 && c == SERIES[matched]) {
+          if (++matched == SERIES.length) {
             series++;
+            matched = 0;
+          }
+        } else {
+          matched = 0;
+        }
+      }
+    }
+  }
+
+  private static Body read(URI metrics, boolean gzip) {
+    try {
+      HttpRequest.Builder request = HttpRequest.newBuilder(metrics).GET();
+      if (gzip) {
+        request.header("Accept-Encoding", "gzip");
+      }
+      HttpResponse<InputStream> r =
+          HTTP.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+      Body body = new Body();
+      byte[] buf = new byte[1 << 16];
+      try (InputStream in = r.body()) {
+        int n;
+        while ((n = in.read(buf)) > 0) {
+          if (gzip) {
+            body.bytes += n;
+          } else {
+            body.count(buf, n);
           }
         }
       }
       if (r.statusCode() != 200) {
         throw new IllegalStateException("/metrics answered " + r.statusCode());
       }
-      return new long[] {bytes, lines, series};
+      if (gzip && !r.headers().firstValue("Content-Encoding").orElse("").equals("gzip")) {
+        throw new IllegalStateException("/metrics did not gzip when asked to");
+      }
+      return body;
     } catch (IOException e) {
       throw new UncheckedIOException("could not scrape " + metrics, e);
     } catch (InterruptedException e) {

@@ -227,6 +227,10 @@ public final class Pipeline implements AutoCloseable {
     return streams;
   }
 
+  public PipelineMetrics metrics() {
+    return metrics;
+  }
+
   public UsageQueries queries() {
     return queries;
   }

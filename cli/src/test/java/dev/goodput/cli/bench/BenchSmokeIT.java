@@ -127,6 +127,10 @@ class BenchSmokeIT {
               assertThat(run.guardOn().seriesExported()).isEqualTo(SERIES);
               assertThat(run.stateBytes()).isGreaterThan(run.stateBytesEmpty());
               assertThat(run.guardOff().ms()).hasSize(2);
+              assertThat(run.guardOff().gzipMs()).hasSize(2);
+              assertThat(run.guardOff().renderMs()).hasSize(2);
+              // Compressed, the exposition of a series (71 samples) is far smaller than as text.
+              assertThat(run.guardOff().gzipBytes()).isLessThan(run.guardOff().bytes() / 4);
             });
 
     // And the flight recording saw the stream thread

@@ -1,7 +1,8 @@
 package dev.goodput.exporters.api;
 
 import com.sun.net.httpserver.HttpHandler;
-import dev.goodput.exporters.internal.PersistedTotalsCollector;
+import dev.goodput.exporters.internal.MetricsEndpoint;
+import dev.goodput.exporters.internal.PersistedTotalsExposition;
 import dev.goodput.exporters.internal.SourceEvents;
 import dev.goodput.exporters.internal.StreamsHealth;
 import dev.goodput.streams.api.HistogramEdges;
@@ -17,8 +18,9 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.prometheus.metrics.exporter.httpserver.MetricsHandler;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.streams.KafkaStreams;
@@ -31,6 +33,7 @@ public final class PipelineMetrics implements AutoCloseable {
 
   private final PrometheusRegistry registry = new PrometheusRegistry();
   private final PrometheusMeterRegistry micrometer;
+  private final MetricsEndpoint endpoint;
   private final List<AutoCloseable> binders = new ArrayList<>();
 
   private PipelineMetrics(
@@ -39,8 +42,10 @@ public final class PipelineMetrics implements AutoCloseable {
       HistogramEdges edges,
       MetricsConfig config,
       SourceEvents sources) {
-    registry.register(
-        new PersistedTotalsCollector(queries, edges, config, System::currentTimeMillis));
+    endpoint =
+        new MetricsEndpoint(
+            new PersistedTotalsExposition(queries, edges, config, System::currentTimeMillis),
+            registry);
     registry.register(sources);
     micrometer = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT, registry, Clock.SYSTEM);
     bind(new KafkaStreamsMetrics(streams));
@@ -87,14 +92,16 @@ public final class PipelineMetrics implements AutoCloseable {
     }
   }
 
-  /** Serves the registry in the Prometheus text format, or OpenMetrics when asked for it. */
+  /**
+   * Serves everything in the Prometheus text format 0.0.4 (gzipped when the scraper accepts it).
+   */
   public HttpHandler handler() {
-    return new MetricsHandler(registry);
+    return endpoint;
   }
 
-  /** The registry, for scraping in-process. */
-  public PrometheusRegistry registry() {
-    return registry;
+  /** Writes what {@code /metrics} serves to {@code out}, for scraping in-process. */
+  public void scrape(OutputStream out) throws IOException {
+    endpoint.write(out);
   }
 
   @Override
