@@ -99,7 +99,8 @@ final class BenchCommand implements Callable<Integer> {
   @Option(
       names = "--stream-threads",
       paramLabel = "N",
-      description = "Stream threads per pipeline instance (default: the product's default, 1).")
+      description =
+          "Stream threads per pipeline instance (default: the product's default, one per core).")
   Integer streamThreads;
 
   @Option(

@@ -1,5 +1,6 @@
 package dev.goodput.cli.bench;
 
+import dev.goodput.streams.api.StreamsAppConfig;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
@@ -16,7 +17,7 @@ import java.util.Set;
  * @param eventsPerSeries records per series in the memory and scrape phases
  * @param duplicateRatio share of records that are resends of an earlier event
  * @param partitions partitions of the input topic (and so of the pipeline's tasks)
- * @param streamThreads stream threads per pipeline instance (the product's default is 1)
+ * @param streamThreads stream threads per pipeline instance (the product's default: the cores)
  * @param freshnessLoad the live rate of the freshness phase, as a share of the exactly-once rate
  * @param freshnessRate the live rate in events/s; 0 derives it from {@code freshnessLoad}
  * @param warmupSeconds live traffic before the freshness windows are measured
@@ -89,7 +90,7 @@ public record BenchSettings(
         3,
         0.01,
         6,
-        1,
+        StreamsAppConfig.DEFAULT_STREAM_THREADS,
         0.5,
         0,
         5,
@@ -112,7 +113,7 @@ public record BenchSettings(
         3,
         0.01,
         6,
-        1,
+        StreamsAppConfig.DEFAULT_STREAM_THREADS,
         0.5,
         0,
         2,

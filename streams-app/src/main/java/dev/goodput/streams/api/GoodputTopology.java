@@ -60,12 +60,13 @@ public final class GoodputTopology {
     builder.addStateStore(store(StoreNames.LEDGER_PENDING, Codecs.USAGE_KEY, Serdes.ByteArray()));
     builder.addStateStore(store(StoreNames.LEDGER_REVISIONS, Codecs.USAGE_KEY, Serdes.Long()));
     Duration dedupWindow = Duration.ofMillis(config.dedupWindowMs());
+    // Not cached: every key is written once, so a cache saves no writes, and a lookup in a cached
+    // window store walks a range of the cache besides RocksDB (15% of the stream thread).
     builder.addStateStore(
         Stores.windowStoreBuilder(
-                Stores.persistentWindowStore(StoreNames.DEDUP, dedupWindow, dedupWindow, false),
-                Serdes.Bytes(),
-                Serdes.Long())
-            .withCachingEnabled());
+            Stores.persistentWindowStore(StoreNames.DEDUP, dedupWindow, dedupWindow, false),
+            Serdes.Bytes(),
+            Serdes.Long()));
     // Every instance holds the whole catalog: any event may need any entry.
     builder.addGlobalStore(
         Stores.keyValueStoreBuilder(

@@ -20,6 +20,11 @@ public final class StreamsAppConfig extends AbstractConfig {
   public static final String STATE_DIR = "state.dir";
   public static final String PROCESSING_GUARANTEE = "processing.guarantee";
   public static final String NUM_STREAM_THREADS = "num.stream.threads";
+
+  /** One stream thread per core the JVM sees (the broker and the API share them). */
+  public static final int DEFAULT_STREAM_THREADS =
+      Math.max(1, Runtime.getRuntime().availableProcessors());
+
   public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
   public static final String TOPIC_PARTITIONS = "topic.partitions";
   public static final String TOPIC_REPLICATION_FACTOR = "topic.replication.factor";
@@ -56,10 +61,12 @@ public final class StreamsAppConfig extends AbstractConfig {
           .define(
               NUM_STREAM_THREADS,
               Type.INT,
-              1,
+              DEFAULT_STREAM_THREADS,
               ConfigDef.Range.atLeast(1),
               Importance.MEDIUM,
-              "Stream threads in this instance.")
+              "Stream threads in this instance (default: the cores the JVM sees). A stream thread"
+                  + " is the unit of processing; more than the cores or the input partitions"
+                  + " only adds overhead.")
           .define(
               COMMIT_INTERVAL_MS,
               Type.LONG,

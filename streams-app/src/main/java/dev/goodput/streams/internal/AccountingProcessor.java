@@ -54,6 +54,19 @@ public final class AccountingProcessor
   private OutcomeCounter outcomes;
   private CatalogView catalog;
 
+  /**
+   * Decoded hourly rows and totals of the busiest series: decoding a row's three sketches cost more
+   * than the rest of the event's accounting (see docs/BENCHMARKS.md).
+   */
+  private final DecodedRows<UsageKey, HourlyValue> hourlyRows = new DecodedRows<>(HOURLY_ROWS);
+
+  private final DecodedRows<SeriesKey, SeriesTotals> seriesTotals = new DecodedRows<>(SERIES);
+
+  /** Hourly rows and series kept decoded per task: a few MB at most. */
+  static final int HOURLY_ROWS = 512;
+
+  static final int SERIES = 2048;
+
   public AccountingProcessor(
       long dedupWindowMs, HistogramEdges edges, long ledgerGraceMs, long ledgerIntervalMs) {
     this.dedupWindowMs = dedupWindowMs;
@@ -65,6 +78,7 @@ public final class AccountingProcessor
   @Override
   public void init(ProcessorContext<String, byte[]> context) {
     this.context = context;
+    forgetDecoded();
     ledgerPending = context.getStateStore(StoreNames.LEDGER_PENDING);
     ledgerRevisions = context.getStateStore(StoreNames.LEDGER_REVISIONS);
     context.schedule(
@@ -79,6 +93,26 @@ public final class AccountingProcessor
 
   @Override
   public void process(Record<String, InferenceEvent> record) {
+    try {
+      account(record);
+    } catch (RuntimeException e) {
+      // A row may have been changed in memory but not stored: never reuse it.
+      forgetDecoded();
+      throw e;
+    }
+  }
+
+  @Override
+  public void close() {
+    forgetDecoded();
+  }
+
+  private void forgetDecoded() {
+    hourlyRows.clear();
+    seriesTotals.clear();
+  }
+
+  private void account(Record<String, InferenceEvent> record) {
     InferenceEvent e = record.value();
     // The record timestamp is the processing time set by the parse step.
     long seenAtMs = record.timestamp();
@@ -99,10 +133,12 @@ public final class AccountingProcessor
     UsageCounters one = UsageCounters.of(e, cost, verdict);
 
     UsageKey hourKey = new UsageKey(e.tenant(), e.hourStartMs(), e.model());
-    HourlyValue row = hourly.get(hourKey);
+    HourlyValue row = hourlyRows.get(hourKey, hourly::get);
     LatencySketches sketches = row == null ? LatencySketches.empty() : row.sketches();
     sketches.add(e, verdict.tpotMs());
-    hourly.put(hourKey, new HourlyValue(row == null ? one : row.counters().plus(one), sketches));
+    HourlyValue newRow = new HourlyValue(row == null ? one : row.counters().plus(one), sketches);
+    hourly.put(hourKey, newRow);
+    hourlyRows.written(hourKey, newRow);
     // An hour is marked pending when its row is created, and stays so until its record is written
     // after it closes; only a new row or an event late for a closed hour needs marking again.
     if (row == null || mayHaveBeenWritten(hourKey)) {
@@ -110,10 +146,11 @@ public final class AccountingProcessor
     }
 
     SeriesKey series = new SeriesKey(e.tenant(), e.model());
-    SeriesTotals total = totals.get(series);
-    totals.put(
-        series,
-        (total == null ? SeriesTotals.empty() : total).plus(e, one, verdict.tpotMs(), edges));
+    SeriesTotals total = seriesTotals.get(series, totals::get);
+    SeriesTotals newTotal =
+        (total == null ? SeriesTotals.empty() : total).plus(e, one, verdict.tpotMs(), edges);
+    totals.put(series, newTotal);
+    seriesTotals.written(series, newTotal);
     outcomes.increment(Outcome.ACCEPTED);
   }
 
