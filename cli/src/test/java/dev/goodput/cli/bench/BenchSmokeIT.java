@@ -172,7 +172,7 @@ class BenchSmokeIT {
         .contains("at_least_once")
         .contains("Freshness")
         .contains("Memory at 300 series")
-        .contains("Scrape /metrics at 300 series")
+        .contains("Render /metrics at 300 series")
         .contains("Scaling");
     assertThat(progress.toString(StandardCharsets.UTF_8)).contains("ceiling run 1/1");
   }
