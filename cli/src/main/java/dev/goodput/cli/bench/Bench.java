@@ -449,7 +449,7 @@ public final class Bench {
               Target.atMost(
                   "render /metrics at " + s.series() + " series, guard off",
                   100,
-                  s.scrapeMsGuardOff().median()));
+                  s.renderMsGuardOff().median()));
         }
       }
     }
