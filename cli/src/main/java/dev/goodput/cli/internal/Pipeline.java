@@ -108,7 +108,7 @@ public final class Pipeline implements AutoCloseable {
     props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
     SourceEvents sources = PipelineMetrics.sourceEvents();
     KafkaStreams streams =
-        new KafkaStreams(GoodputTopology.build(streamsConfig, edges, sources), props);
+        new KafkaStreams(GoodputTopology.build(streamsConfig, edges, sources, partitions), props);
     streams.setUncaughtExceptionHandler(
         e -> {
           LOG.error("stream thread failed; stopping this instance (see /healthz)", e);

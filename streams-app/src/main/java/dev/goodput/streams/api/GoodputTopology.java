@@ -32,26 +32,28 @@ public final class GoodputTopology {
 
   /**
    * The topology: parse and validate each record (rejects go to the dead-letter topic, events older
-   * than the retention to the expired topic), repartition valid events by tenant, drop duplicates
-   * within the dedup window, and add each accepted event, priced and judged by the catalog, to its
-   * tenant's hourly usage (with latency sketches) and running totals. Every record's outcome is
-   * counted in a state store, in the same transaction as its effects.
+   * than the retention to the expired topic), bring every valid event to its tenant's partition,
+   * drop duplicates within the dedup window, and add each accepted event, priced and judged by the
+   * catalog, to its tenant's hourly usage (with latency sketches) and running totals. Every
+   * record's outcome is counted in a state store, in the same transaction as its effects.
+   *
+   * <p>A record keyed by its tenant (as the contract recommends) is read from its tenant's
+   * partition and accounted in the same task, without a hop through the broker; any other goes
+   * through the repartition topic to that partition's task. Both feed one sub-topology, so a
+   * tenant's dedup state, rows and queries stay in one place. This variant assumes an input topic
+   * of one partition (the topology test driver's).
    */
   public static Topology build(StreamsAppConfig config) {
-    return build(config, HistogramEdges.of(Catalog.EMPTY));
+    return build(config, HistogramEdges.of(Catalog.EMPTY), EventObserver.NONE, 1);
   }
 
   /**
    * The same topology, with the given histogram edges (the base set and the SLO targets known at
-   * start-up).
+   * start-up); {@code observer} sees every valid event read (for rate metrics); the input topic has
+   * {@code partitions} partitions (the repartition topic gets as many).
    */
-  public static Topology build(StreamsAppConfig config, HistogramEdges edges) {
-    return build(config, edges, EventObserver.NONE);
-  }
-
-  /** The same topology; {@code observer} sees every valid event read (for rate metrics). */
   public static Topology build(
-      StreamsAppConfig config, HistogramEdges edges, EventObserver observer) {
+      StreamsAppConfig config, HistogramEdges edges, EventObserver observer, int partitions) {
     StreamsBuilder builder = new StreamsBuilder();
     builder.addStateStore(store(StoreNames.OUTCOMES_INGRESS, Serdes.String(), Serdes.Long()));
     builder.addStateStore(store(StoreNames.OUTCOMES_ACCOUNTING, Serdes.String(), Serdes.Long()));
@@ -82,13 +84,16 @@ public final class GoodputTopology {
     Map<String, KStream<byte[], Parsed>> routes =
         builder.stream(Topics.REQUESTS.name(), Topics.REQUESTS.consumed("read-requests"))
             .process(
-                () -> new ParseProcessor(retentionMs, observer),
+                () -> new ParseProcessor(retentionMs, observer, partitions),
                 Named.as("parse"),
                 StoreNames.OUTCOMES_INGRESS)
             .split(Named.as("route-"))
             .branch(
                 (key, parsed) -> parsed.route() == Parsed.Route.REJECTED, Branched.as("rejected"))
             .branch((key, parsed) -> parsed.route() == Parsed.Route.EXPIRED, Branched.as("expired"))
+            .branch(
+                (key, parsed) -> parsed.route() == Parsed.Route.VALID_ELSEWHERE,
+                Branched.as("elsewhere"))
             .defaultBranch(Branched.as("valid"));
 
     routes
@@ -102,15 +107,23 @@ public final class GoodputTopology {
 
     // Whatever the producer keyed by, all of a tenant's events must meet in one task: its dedup
     // state and hourly rows are then local to one instance, and a tenant's query goes to one place.
+    KStream<String, InferenceEvent> moved =
+        routes
+            .get("route-elsewhere")
+            .map(
+                (key, parsed) -> KeyValue.pair(parsed.event().tenant(), parsed.event()),
+                Named.as("key-by-tenant"))
+            .repartition(
+                Repartitioned.<String, InferenceEvent>with(Serdes.String(), Codecs.EVENT)
+                    .withName(BY_TENANT)
+                    .withNumberOfPartitions(partitions));
     long dedupWindowMs = config.dedupWindowMs();
     routes
         .get("route-valid")
         .map(
             (key, parsed) -> KeyValue.pair(parsed.event().tenant(), parsed.event()),
-            Named.as("key-by-tenant"))
-        .repartition(
-            Repartitioned.<String, InferenceEvent>with(Serdes.String(), Codecs.EVENT)
-                .withName(BY_TENANT))
+            Named.as("tenant-and-event"))
+        .merge(moved, Named.as("on-tenants-partition"))
         .process(
             () ->
                 new AccountingProcessor(

@@ -1,6 +1,7 @@
 package dev.goodput.streams.internal;
 
 import dev.goodput.ingest.api.EventParser;
+import dev.goodput.ingest.api.InferenceEvent;
 import dev.goodput.ingest.api.ParseResult;
 import dev.goodput.streams.api.EventObserver;
 import dev.goodput.streams.api.Outcome;
@@ -9,6 +10,7 @@ import dev.goodput.streams.api.Topics.DeadLetters;
 import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -23,12 +25,19 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
 public final class ParseProcessor implements Processor<byte[], byte[], byte[], Parsed> {
   private final long retentionMs;
   private final EventObserver observer;
+  private final int partitions;
   private ProcessorContext<byte[], Parsed> context;
   private OutcomeCounter outcomes;
 
-  public ParseProcessor(long retentionMs, EventObserver observer) {
+  /**
+   * @param partitions of the input topic (and of the repartition topic): a valid event read from
+   *     the partition its tenant hashes to is accounted here, any other goes through the
+   *     repartition topic to that partition
+   */
+  public ParseProcessor(long retentionMs, EventObserver observer, int partitions) {
     this.retentionMs = retentionMs;
     this.observer = observer;
+    this.partitions = partitions;
   }
 
   @Override
@@ -47,7 +56,9 @@ public final class ParseProcessor implements Processor<byte[], byte[], byte[], P
         outcomes.increment(Outcome.EXPIRED);
         context.forward(record.withValue(Parsed.expired(record.value())));
       } else {
-        context.forward(record.withValue(Parsed.valid(valid.event())).withTimestamp(nowMs));
+        InferenceEvent e = valid.event();
+        Parsed parsed = onTenantsPartition(e) ? Parsed.valid(e) : Parsed.validElsewhere(e);
+        context.forward(record.withValue(parsed).withTimestamp(nowMs));
       }
       return;
     }
@@ -57,6 +68,20 @@ public final class ParseProcessor implements Processor<byte[], byte[], byte[], P
         record
             .withValue(Parsed.rejected(record.value()))
             .withHeaders(deadLetterHeaders(record.headers(), reason)));
+  }
+
+  /**
+   * Whether this record was read from the partition its tenant's events are accounted in: the one
+   * Kafka's default partitioner gives the tenant's UTF-8 bytes, as for a record keyed by tenant.
+   */
+  private boolean onTenantsPartition(InferenceEvent e) {
+    int read = context.recordMetadata().map(RecordMetadata::partition).orElse(-1);
+    return read == partitionOf(e.tenant(), partitions);
+  }
+
+  /** The partition of {@code tenant} among {@code partitions}, as Kafka's default partitioner. */
+  public static int partitionOf(String tenant, int partitions) {
+    return Utils.toPositive(Utils.murmur2(tenant.getBytes(StandardCharsets.UTF_8))) % partitions;
   }
 
   private Headers deadLetterHeaders(Headers original, String reason) {

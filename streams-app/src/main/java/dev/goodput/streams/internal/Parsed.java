@@ -10,13 +10,20 @@ public record Parsed(Route route, InferenceEvent event, byte[] original) {
 
   /** Where a record goes after parsing. */
   public enum Route {
+    /** Valid, and already on its tenant's partition: accounted in this task. */
     VALID,
+    /** Valid, on another partition than its tenant's: goes through the repartition topic. */
+    VALID_ELSEWHERE,
     REJECTED,
     EXPIRED
   }
 
   public static Parsed valid(InferenceEvent event) {
     return new Parsed(Route.VALID, event, null);
+  }
+
+  public static Parsed validElsewhere(InferenceEvent event) {
+    return new Parsed(Route.VALID_ELSEWHERE, event, null);
   }
 
   public static Parsed rejected(byte[] original) {

@@ -4,15 +4,19 @@ import static dev.goodput.streams.api.TopologyFixture.event;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.goodput.accounting.api.Catalog;
 import dev.goodput.ingest.api.EventWriter;
 import dev.goodput.ingest.api.InferenceEvent;
 import dev.goodput.ingest.api.Status;
+import dev.goodput.streams.internal.ParseProcessor;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.streams.TopologyDescription;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -35,6 +39,69 @@ class GoodputTopologyTest {
   @AfterEach
   void stop() {
     fx.close();
+  }
+
+  @Test
+  void shouldBeOneSubTopologyReadingTheInputAndTheRepartitionTopic() {
+    StreamsAppConfig config = new StreamsAppConfig(Map.of());
+    TopologyDescription d =
+        GoodputTopology.build(config, HistogramEdges.of(Catalog.EMPTY), EventObserver.NONE, 6)
+            .describe();
+
+    // Records already on their tenant's partition are accounted in the task that read them.
+    assertThat(d.subtopologies()).hasSize(1);
+    assertThat(d.subtopologies().iterator().next().nodes())
+        .filteredOn(n -> n instanceof TopologyDescription.Source)
+        .flatExtracting(n -> ((TopologyDescription.Source) n).topicSet())
+        // (a description names internal topics without the application id)
+        .containsExactlyInAnyOrder(
+            Topics.REQUESTS.name(), GoodputTopology.tenantRepartitionTopic("").substring(1));
+  }
+
+  @Test
+  void shouldPlaceATenantOnThePartitionKafkasProducerGivesItsKey() {
+    for (String tenant : List.of("acme", "globex", "caf\u00e9 \"quoted\"/slash", "t-000917")) {
+      for (int partitions : new int[] {1, 3, 6, 64}) {
+        assertThat(ParseProcessor.partitionOf(tenant, partitions))
+            .as("%s over %d", tenant, partitions)
+            .isEqualTo(
+                BuiltInPartitioner.partitionForKey(
+                    tenant.getBytes(StandardCharsets.UTF_8), partitions));
+      }
+    }
+  }
+
+  @Test
+  void shouldAccountEventsReadOffTheirTenantsPartitionThroughTheRepartitionTopic(
+      @TempDir Path otherState) {
+    int partitions = 4;
+    List<String> tenants =
+        List.of("acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne", "wonka");
+    // The driver reads everything from partition 0: some tenants are local, the others move.
+    assertThat(tenants)
+        .anyMatch(t -> ParseProcessor.partitionOf(t, partitions) == 0)
+        .anyMatch(t -> ParseProcessor.partitionOf(t, partitions) != 0);
+
+    try (TopologyFixture four = new TopologyFixture(otherState, Map.of(), partitions)) {
+      for (int i = 0; i < tenants.size(); i++) {
+        String t = tenants.get(i);
+        four.pipe(event(t + "-1", t, "m1", HOUR_10, 100 + i, 10));
+        four.pipe(event(t + "-2", t, "m1", HOUR_10.plusSeconds(5), 1000, 20));
+        four.pipe(event(t + "-1", t, "m1", HOUR_10, 100 + i, 10)); // a resend
+      }
+
+      Map<SeriesKey, SeriesTotals> totals = four.queries.totals();
+      assertThat(totals).hasSize(tenants.size());
+      for (int i = 0; i < tenants.size(); i++) {
+        UsageCounters c = totals.get(new SeriesKey(tenants.get(i), "m1")).counters();
+        assertThat(c.requests()).as(tenants.get(i)).isEqualTo(2);
+        assertThat(c.inputTokens()).as(tenants.get(i)).isEqualTo(100 + i + 1000);
+        assertThat(c.outputTokens()).as(tenants.get(i)).isEqualTo(30);
+      }
+      assertThat(four.queries.outcomes())
+          .containsEntry(Outcome.ACCEPTED, 2L * tenants.size())
+          .containsEntry(Outcome.DUPLICATE, (long) tenants.size());
+    }
   }
 
   @Test

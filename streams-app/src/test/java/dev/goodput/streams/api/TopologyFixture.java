@@ -36,11 +36,25 @@ public final class TopologyFixture implements AutoCloseable {
   }
 
   public TopologyFixture(Path stateDir, Map<String, String> settings) {
+    this(stateDir, settings, 1);
+  }
+
+  /**
+   * The topology built for an input topic of {@code partitions} partitions. The driver reads every
+   * input record from partition 0, so events of tenants that hash to another partition take the
+   * repartition topic, as records not keyed by tenant do on a real cluster.
+   */
+  public TopologyFixture(Path stateDir, Map<String, String> settings, int partitions) {
     Map<String, String> values = new java.util.HashMap<>(settings);
     values.put(StreamsAppConfig.STATE_DIR, stateDir.toString());
     StreamsAppConfig config = new StreamsAppConfig(values);
     Properties props = config.streamsProperties(Map.of("bootstrap.servers", "unused:9092"));
-    driver = new TopologyTestDriver(GoodputTopology.build(config), props, WALL_CLOCK);
+    driver =
+        new TopologyTestDriver(
+            GoodputTopology.build(
+                config, HistogramEdges.of(Catalog.EMPTY), EventObserver.NONE, partitions),
+            props,
+            WALL_CLOCK);
     requests =
         driver.createInputTopic(
             Topics.REQUESTS.name(), new ByteArraySerializer(), new ByteArraySerializer());
