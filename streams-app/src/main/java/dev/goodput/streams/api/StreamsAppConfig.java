@@ -173,6 +173,10 @@ public final class StreamsAppConfig extends AbstractConfig {
     // their sketches): with Kafka's 10 MiB, rows of 1,000 tenants x 3 models were evicted and
     // re-read from RocksDB between commits (see docs/BENCHMARKS.md).
     props.putIfAbsent(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L * 1024 * 1024);
+    // A task reads the input and the repartition topic; accounting does not depend on the order
+    // of the two, so it never waits for one to have data before processing the other (the
+    // repartition topic is mostly empty when producers key by tenant).
+    props.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
     props.putAll(own);
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId());
     props.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR));
