@@ -151,25 +151,7 @@ class PersistedTotalsExpositionTest {
       double e2e = ttft + output * (2 + random.nextInt(80));
       Status status = i % 17 == 0 ? Status.ERROR : Status.OK;
       InferenceEvent e =
-          new InferenceEvent(
-              "h" + i,
-              "acme",
-              "m",
-              JAN.plusSeconds(i).toEpochMilli(),
-              status,
-              10,
-              0,
-              output,
-              0,
-              ttft,
-              e2e,
-              null,
-              null,
-              null,
-              null,
-              null,
-              null,
-              Map.of());
+          event("h" + i, "acme", "m", JAN.plusSeconds(i), status, 10, output, ttft, e2e);
       fx.pipe(e);
       if (status == Status.OK) {
         ok.add(e);

@@ -82,21 +82,35 @@ public final class TopologyFixture implements AutoCloseable {
     driver.advanceWallClockTime(java.time.Duration.ofSeconds(1));
   }
 
-  /** An ok event with the given identity, time and token counts. */
+  /** An ok event with the given identity, time and token counts (TTFT 50 ms, E2E 500 ms). */
   public static InferenceEvent event(
       String id, String tenant, String model, Instant at, long input, long output) {
+    return event(id, tenant, model, at, Status.OK, input, output, 50.0, 500.0);
+  }
+
+  /** An event with the given identity, time, status, token counts and latencies. */
+  public static InferenceEvent event(
+      String id,
+      String tenant,
+      String model,
+      Instant at,
+      Status status,
+      long input,
+      long output,
+      Double ttftMs,
+      Double e2eMs) {
     return new InferenceEvent(
         id,
         tenant,
         model,
         at.toEpochMilli(),
-        Status.OK,
+        status,
         input,
         0,
         output,
         0,
-        50.0,
-        500.0,
+        ttftMs,
+        e2eMs,
         null,
         null,
         null,
