@@ -147,7 +147,8 @@ public final class Pipeline implements AutoCloseable {
   }
 
   /**
-   * Creates the public topics that do not exist yet; existing ones are left as they are.
+   * Creates the public topics that do not exist yet; existing ones are left as they are. Fails when
+   * the input topic and the application's repartition topic differ in partitions.
    *
    * @return the number of partitions of the input topic
    */
@@ -183,7 +184,34 @@ public final class Pipeline implements AutoCloseable {
           }
         }
       }
-      return inputPartitions(admin);
+      int partitions = inputPartitions(admin);
+      String repartition = GoodputTopology.tenantRepartitionTopic(config.applicationId());
+      if (existing.contains(repartition)) {
+        int moved =
+            admin
+                .describeTopics(List.of(repartition))
+                .allTopicNames()
+                .get()
+                .get(repartition)
+                .partitions()
+                .size();
+        if (moved != partitions) {
+          // A tenant's partition is its hash over the input's partitions: with two counts its
+          // events, rows and queries would no longer meet in one task.
+          throw new IllegalStateException(
+              Topics.REQUESTS.name()
+                  + " has "
+                  + partitions
+                  + " partitions but "
+                  + repartition
+                  + " has "
+                  + moved
+                  + ": partitions were added to the input topic. Changing the partition count of"
+                  + " a running pipeline needs a new streams.application.id (or"
+                  + " kafka-streams-application-reset) and reprocessing the input.");
+        }
+      }
+      return partitions;
     } catch (ExecutionException e) {
       throw new IllegalStateException(
           "could not create or describe the topics on "

@@ -1,6 +1,7 @@
 package dev.goodput.cli.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -10,6 +11,7 @@ import dev.goodput.ingest.api.EventWriter;
 import dev.goodput.ingest.api.InferenceEvent;
 import dev.goodput.ingest.api.Status;
 import dev.goodput.streams.api.ApiConfig;
+import dev.goodput.streams.api.GoodputTopology;
 import dev.goodput.streams.api.StreamsAppConfig;
 import dev.goodput.streams.api.Topics;
 import java.math.BigDecimal;
@@ -31,6 +33,8 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -55,6 +59,29 @@ class PipelineIT {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @TempDir Path dir;
+
+  @Test
+  @Timeout(value = 2, unit = TimeUnit.MINUTES)
+  void shouldRefuseToStartWhenTheInputAndRepartitionTopicsDifferInPartitions() throws Exception {
+    try (TestKafka kafka = TestKafka.start(dir.resolve("kafka-grown"))) {
+      Map<String, String> clients = Map.of("bootstrap.servers", kafka.bootstrapServers());
+      String repartition = GoodputTopology.tenantRepartitionTopic("grown");
+      try (Admin admin = Admin.create(Map.<String, Object>copyOf(clients))) {
+        admin.createTopics(List.of(new NewTopic(repartition, 2, (short) 1))).all().get();
+      }
+      StreamsAppConfig config =
+          new StreamsAppConfig(
+              Map.of(
+                  StreamsAppConfig.APPLICATION_ID, "grown",
+                  StreamsAppConfig.TOPIC_PARTITIONS, "3",
+                  StreamsAppConfig.STATE_DIR, dir.resolve("state-grown").toString()));
+
+      assertThatThrownBy(() -> Pipeline.ensureTopics(clients, config))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining(
+              Topics.REQUESTS.name() + " has 3 partitions but " + repartition + " has 2");
+    }
+  }
 
   @Test
   @Timeout(value = 3, unit = TimeUnit.MINUTES)

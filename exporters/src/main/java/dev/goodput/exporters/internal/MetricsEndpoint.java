@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -30,12 +31,23 @@ public final class MetricsEndpoint implements HttpHandler {
     this.others = others;
   }
 
+  /** Everything one scrape writes, read before its first byte is sent. */
+  private record Scrape(PersistedTotalsExposition.Snapshot totals, MetricSnapshots others) {}
+
+  private Scrape read() {
+    return new Scrape(totals.read(), others.scrape());
+  }
+
   /** Writes the whole exposition to {@code out} (left open). */
   public void write(OutputStream out) throws IOException {
+    write(out, read());
+  }
+
+  private void write(OutputStream out, Scrape scrape) throws IOException {
     TextOut text = new TextOut(out);
-    totals.write(text);
+    totals.write(text, scrape.totals());
     text.flush();
-    writer.write(out, others.scrape());
+    writer.write(out, scrape.others());
   }
 
   @Override
@@ -61,14 +73,31 @@ public final class MetricsEndpoint implements HttpHandler {
         exchange.sendResponseHeaders(200, -1);
         return;
       }
+      Scrape scrape;
+      try {
+        scrape = read();
+      } catch (RuntimeException e) {
+        // Before any byte of the body: the scraper sees a failed scrape, not a partial one.
+        byte[] body =
+            ("could not read the metrics: "
+                    + e
+                    + "\nsee the pipeline's log; the next scrape"
+                    + " tries again\n")
+                .getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        exchange.getResponseHeaders().remove("Content-Encoding");
+        exchange.sendResponseHeaders(500, body.length);
+        exchange.getResponseBody().write(body);
+        return;
+      }
       exchange.sendResponseHeaders(200, 0);
       OutputStream body = exchange.getResponseBody();
       if (gzip) {
         try (OutputStream zipped = new FastGzip(body)) {
-          write(zipped);
+          write(zipped, scrape);
         }
       } else {
-        write(body);
+        write(body, scrape);
       }
     }
   }
@@ -80,13 +109,27 @@ public final class MetricsEndpoint implements HttpHandler {
     for (String header : acceptEncoding) {
       for (String coding : header.split(",")) {
         String[] parts = coding.trim().split(";");
-        if (parts[0].trim().equalsIgnoreCase("gzip")
-            && !(parts.length > 1 && parts[1].replace(" ", "").equals("q=0"))) {
+        if (parts[0].trim().equalsIgnoreCase("gzip") && quality(parts) > 0) {
           return true;
         }
       }
     }
     return false;
+  }
+
+  /** The {@code q} parameter of a content coding: 1 when absent, 0 when unreadable. */
+  private static double quality(String[] parts) {
+    for (int i = 1; i < parts.length; i++) {
+      String p = parts[i].trim();
+      if (p.startsWith("q=")) {
+        try {
+          return Double.parseDouble(p.substring(2).trim());
+        } catch (NumberFormatException e) {
+          return 0;
+        }
+      }
+    }
+    return 1;
   }
 
   /** gzip at the fastest level, with a block-sized buffer. */

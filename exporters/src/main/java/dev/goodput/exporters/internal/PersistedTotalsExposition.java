@@ -142,8 +142,23 @@ public final class PersistedTotalsExposition {
                 edges.e2eMs()));
   }
 
-  /** Writes every family; only the budgets while the state is not queryable. */
-  void write(TextOut out) {
+  /**
+   * Everything one scrape writes, read from the state before anything is sent: a scrape that fails
+   * must fail before its first byte, not leave a well-formed but partial body. {@code keys} is null
+   * while the state is not queryable.
+   */
+  record Snapshot(
+      long now,
+      long month,
+      SeriesKey[] keys,
+      SeriesTotals[] totals,
+      byte[][] series,
+      Map<Outcome, Long> outcomes,
+      Catalog catalog,
+      int foldedTenants) {}
+
+  /** Reads the state one scrape writes. */
+  Snapshot read() {
     long now = nowMs.getAsLong();
     long month = SeriesTotals.monthStartMs(now);
     Map<SeriesKey, SeriesTotals> all;
@@ -156,8 +171,7 @@ public final class PersistedTotalsExposition {
       outcomes = queries.outcomes();
       catalog = queries.catalog();
     } catch (NotReadyException e) {
-      budgets(out);
-      return;
+      return new Snapshot(now, month, null, null, null, null, null, 0);
     }
     labels.keySet().retainAll(all.keySet());
     SeriesKey[] keys = all.keySet().toArray(new SeriesKey[0]);
@@ -167,7 +181,27 @@ public final class PersistedTotalsExposition {
       totals[i] = all.get(keys[i]);
       series[i] = labels.computeIfAbsent(keys[i], PersistedTotalsExposition::labelsOf);
     }
+    return new Snapshot(
+        now, month, keys, totals, series, outcomes, catalog, folded.foldedTenants());
+  }
 
+  /** Reads the state and writes every family. */
+  void write(TextOut out) {
+    write(out, read());
+  }
+
+  /** Writes every family of {@code s}; only the budgets while the state was not queryable. */
+  void write(TextOut out, Snapshot s) {
+    if (s.keys() == null) {
+      budgets(out);
+      return;
+    }
+    long now = s.now();
+    long month = s.month();
+    SeriesKey[] keys = s.keys();
+    SeriesTotals[] totals = s.totals();
+    byte[][] series = s.series();
+    Catalog catalog = s.catalog();
     budgets(out);
     header(out, "goodput_cost_month_to_date_usd", "gauge", COST_MTD_HELP);
     byte[] name = bytes("goodput_cost_month_to_date_usd{");
@@ -184,7 +218,7 @@ public final class PersistedTotalsExposition {
     header(out, "goodput_exported_series", "gauge", EXPORTED_HELP);
     out.utf8("goodput_exported_series ").number(keys.length).ascii('\n');
     header(out, "goodput_cardinality_folded_tenants", "gauge", FOLDED_HELP);
-    out.utf8("goodput_cardinality_folded_tenants ").number(folded.foldedTenants()).ascii('\n');
+    out.utf8("goodput_cardinality_folded_tenants ").number(s.foldedTenants()).ascii('\n');
 
     labelled(
         out,
@@ -228,7 +262,7 @@ public final class PersistedTotalsExposition {
         "goodput_events_total",
         "counter",
         "Records read from inference.requests.v1, by outcome; they add up to all read.");
-    for (Map.Entry<Outcome, Long> e : outcomes.entrySet()) {
+    for (Map.Entry<Outcome, Long> e : s.outcomes().entrySet()) {
       out.utf8("goodput_events_total{" + TextOut.label("outcome", e.getKey().label()) + "} ");
       out.number(e.getValue()).ascii('\n');
     }

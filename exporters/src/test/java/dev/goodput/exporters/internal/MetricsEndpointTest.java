@@ -9,6 +9,7 @@ import dev.goodput.exporters.api.MetricsConfig;
 import dev.goodput.streams.api.HistogramEdges;
 import dev.goodput.streams.api.TopologyFixture;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -124,6 +125,37 @@ class MetricsEndpointTest {
     assertThat(MetricsEndpoint.acceptsGzip(java.util.List.of("gzip;q=0, identity"))).isFalse();
     assertThat(MetricsEndpoint.acceptsGzip(java.util.List.of("deflate, GZIP"))).isTrue();
     assertThat(MetricsEndpoint.acceptsGzip(java.util.List.of("gzip;q=0.5"))).isTrue();
+    assertThat(MetricsEndpoint.acceptsGzip(java.util.List.of("gzip; q=0.000"))).isFalse();
+  }
+
+  @Test
+  void shouldFailTheScrapeBeforeItsFirstByteWhenAReadFails() throws Exception {
+    PrometheusRegistry failing = new PrometheusRegistry();
+    MultiCollector broken =
+        () -> {
+          throw new IllegalStateException("boom");
+        };
+    failing.register(broken);
+    server.removeContext("/metrics");
+    server.createContext(
+        "/metrics",
+        new MetricsEndpoint(
+            new PersistedTotalsExposition(
+                fx.queries,
+                HistogramEdges.of(fx.queries.catalog()),
+                MetricsConfig.DEFAULT,
+                TopologyFixture.WALL_CLOCK::toEpochMilli),
+            failing));
+
+    HttpResponse<String> r =
+        HTTP.send(
+            HttpRequest.newBuilder(uri).header("Accept-Encoding", "gzip").build(),
+            HttpResponse.BodyHandlers.ofString());
+
+    // A failed scrape, not a well-formed partial one that Prometheus would take as complete.
+    assertThat(r.statusCode()).isEqualTo(500);
+    assertThat(r.headers().firstValue("Content-Encoding")).isEmpty();
+    assertThat(r.body()).contains("boom").doesNotContain("inference_");
   }
 
   @Test

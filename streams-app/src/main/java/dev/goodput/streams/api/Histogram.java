@@ -118,12 +118,15 @@ public final class Histogram {
   /** Reads what {@link #write} wrote (edges ascending, as written). */
   static Histogram read(ByteBuffer buf) {
     int n = buf.getInt();
+    if (n < 0) {
+      throw new IllegalArgumentException("histogram with " + n + " edges");
+    }
     double[] edges = new double[Math.max(n, 4)];
     long[] counts = new long[edges.length];
     for (int i = 0; i < n; i++) {
       edges[i] = buf.getDouble();
       counts[i] = buf.getLong();
-      if (i > 0 && !(edges[i] > edges[i - 1])) {
+      if (i > 0 && Double.compare(edges[i], edges[i - 1]) <= 0) {
         throw new IllegalArgumentException("histogram edges out of order at " + i);
       }
     }

@@ -62,8 +62,12 @@ public final class AccountingProcessor
 
   private final DecodedRows<SeriesKey, SeriesTotals> seriesTotals = new DecodedRows<>(SERIES);
 
-  /** Hourly rows and series kept decoded per task: a few MB at most. */
-  static final int HOURLY_ROWS = 512;
+  /**
+   * Hourly rows and series kept decoded per task. A busy row's three sketches hold a few hundred
+   * bins each (a few KB in all); at their 2,048-bin cap a row is about 48 KB, so 256 rows are at
+   * most 12 MB per task, outside the record cache's budget.
+   */
+  static final int HOURLY_ROWS = 256;
 
   static final int SERIES = 2048;
 
