@@ -5,6 +5,7 @@ import dev.goodput.fleet.internal.EventGenerator;
 import dev.goodput.fleet.internal.FleetData;
 import dev.goodput.fleet.internal.ModelProfile;
 import dev.goodput.fleet.internal.Tenants;
+import dev.goodput.fleet.internal.WeightedChoice;
 import dev.goodput.ingest.api.EventWriter;
 import dev.goodput.ingest.api.InferenceEvent;
 import java.nio.charset.StandardCharsets;
@@ -38,9 +39,9 @@ final class Workload {
 
   private final AzureTrace trace;
   private final List<ModelProfile> models;
-  private final double[] modelCumulative;
+  private final WeightedChoice modelChoice;
   private final List<String> tenantNames;
-  private final double[] tenantCumulative;
+  private final WeightedChoice tenantChoice;
   private final double zipfExponent;
   private final int series;
   private final String runId;
@@ -51,7 +52,8 @@ final class Workload {
     FleetData data = FleetData.bundled();
     this.trace = data.trace();
     this.models = data.models();
-    this.modelCumulative = cumulative(models.stream().mapToDouble(ModelProfile::share).toArray());
+    this.modelChoice =
+        new WeightedChoice(models.stream().mapToDouble(ModelProfile::share).toArray());
     List<Tenants.Tenant> measured = data.tenants().all();
     this.zipfExponent = fitExponent(measured);
     double[] weights = new double[tenants];
@@ -67,7 +69,7 @@ final class Workload {
       }
     }
     this.tenantNames = List.copyOf(names);
-    this.tenantCumulative = cumulative(weights);
+    this.tenantChoice = new WeightedChoice(weights);
     this.series = series;
     this.runId = runId;
     this.seed = seed;
@@ -173,8 +175,8 @@ final class Workload {
       random.nextDouble();
       random.nextDouble();
     } else {
-      tenant = pick(tenantCumulative, random.nextDouble());
-      model = pick(modelCumulative, random.nextDouble());
+      tenant = tenantChoice.pick(random.nextDouble());
+      model = modelChoice.pick(random.nextDouble());
       if (series > 0 && tenant * models.size() + model >= series) {
         model = series - 1 - tenant * models.size();
       }
@@ -214,34 +216,5 @@ final class Workload {
       sxx += dx * dx;
     }
     return -sxy / sxx;
-  }
-
-  private static double[] cumulative(double[] weights) {
-    double total = 0;
-    for (double w : weights) {
-      total += w;
-    }
-    double[] out = new double[weights.length];
-    double sum = 0;
-    for (int i = 0; i < weights.length; i++) {
-      sum += weights[i];
-      out[i] = sum / total;
-    }
-    out[weights.length - 1] = 1.0;
-    return out;
-  }
-
-  private static int pick(double[] cumulative, double u) {
-    int lo = 0;
-    int hi = cumulative.length - 1;
-    while (lo < hi) {
-      int mid = (lo + hi) >>> 1;
-      if (u < cumulative[mid]) {
-        hi = mid;
-      } else {
-        lo = mid + 1;
-      }
-    }
-    return lo;
   }
 }

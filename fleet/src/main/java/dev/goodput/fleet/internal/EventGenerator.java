@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
-import java.util.stream.DoubleStream;
 
 /**
  * Turns a sequence number into the request it stands for: a pure function of the bundled data, the
@@ -41,9 +40,9 @@ public final class EventGenerator {
 
   private final AzureTrace trace;
   private final List<Tenants.Tenant> tenants;
-  private final double[] tenantCumulative;
+  private final WeightedChoice tenantChoice;
   private final List<ModelProfile> models;
-  private final double[] modelCumulative;
+  private final WeightedChoice modelChoice;
   private final String runId;
   private final long seed;
   private final double errorRatio;
@@ -71,34 +70,11 @@ public final class EventGenerator {
     }
     this.errorRatio = errorRatio;
     this.cancelRatio = cancelRatio;
-    this.tenantCumulative = cumulative(tenants.stream().mapToDouble(t -> t.meanRateRps()));
-    this.modelCumulative = cumulative(models.stream().mapToDouble(ModelProfile::share));
+    this.tenantChoice =
+        new WeightedChoice(tenants.stream().mapToDouble(t -> t.meanRateRps()).toArray());
+    this.modelChoice =
+        new WeightedChoice(models.stream().mapToDouble(ModelProfile::share).toArray());
     this.contentId = contentId(data, seed, tenantCount, errorRatio, cancelRatio);
-  }
-
-  private static double[] cumulative(DoubleStream weights) {
-    double[] w = weights.toArray();
-    double total = 0;
-    for (double x : w) {
-      total += x;
-    }
-    double[] out = new double[w.length];
-    double sum = 0;
-    for (int i = 0; i < w.length; i++) {
-      sum += w[i];
-      out[i] = sum / total;
-    }
-    out[w.length - 1] = 1.0;
-    return out;
-  }
-
-  private static int pick(double[] cumulative, double u) {
-    for (int i = 0; i < cumulative.length; i++) {
-      if (u < cumulative[i]) {
-        return i;
-      }
-    }
-    return cumulative.length - 1;
   }
 
   /**
@@ -142,8 +118,8 @@ public final class EventGenerator {
     }
     SplittableRandom random = new SplittableRandom(mix64(mix64(seed) ^ (sequence * GOLDEN_GAMMA)));
     int row = trace.row(sequence);
-    Tenants.Tenant tenant = tenants.get(pick(tenantCumulative, random.nextDouble()));
-    ModelProfile model = models.get(pick(modelCumulative, random.nextDouble()));
+    Tenants.Tenant tenant = tenants.get(tenantChoice.pick(random.nextDouble()));
+    ModelProfile model = models.get(modelChoice.pick(random.nextDouble()));
     return request(
         random,
         eventId(sequence),
