@@ -65,29 +65,29 @@ public final class MetricsEndpoint implements HttpHandler {
         return;
       }
       boolean gzip = acceptsGzip(exchange.getRequestHeaders().get("Accept-Encoding"));
+      Scrape scrape = null;
+      if (method.equals("GET")) {
+        try {
+          scrape = read();
+        } catch (RuntimeException e) {
+          // Before any byte of the body: the scraper sees a failed scrape, not a partial one.
+          byte[] body =
+              ("could not read the metrics: "
+                      + e
+                      + "\nsee the pipeline's log; the next scrape tries again\n")
+                  .getBytes(StandardCharsets.UTF_8);
+          exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+          exchange.sendResponseHeaders(500, body.length);
+          exchange.getResponseBody().write(body);
+          return;
+        }
+      }
       exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
       if (gzip) {
         exchange.getResponseHeaders().set("Content-Encoding", "gzip");
       }
-      if (method.equals("HEAD")) {
+      if (scrape == null) { // HEAD
         exchange.sendResponseHeaders(200, -1);
-        return;
-      }
-      Scrape scrape;
-      try {
-        scrape = read();
-      } catch (RuntimeException e) {
-        // Before any byte of the body: the scraper sees a failed scrape, not a partial one.
-        byte[] body =
-            ("could not read the metrics: "
-                    + e
-                    + "\nsee the pipeline's log; the next scrape"
-                    + " tries again\n")
-                .getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
-        exchange.getResponseHeaders().remove("Content-Encoding");
-        exchange.sendResponseHeaders(500, body.length);
-        exchange.getResponseBody().write(body);
         return;
       }
       exchange.sendResponseHeaders(200, 0);

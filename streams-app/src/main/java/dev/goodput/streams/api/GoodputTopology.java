@@ -110,9 +110,7 @@ public final class GoodputTopology {
     KStream<String, InferenceEvent> moved =
         routes
             .get("route-elsewhere")
-            .map(
-                (key, parsed) -> KeyValue.pair(parsed.event().tenant(), parsed.event()),
-                Named.as("key-by-tenant"))
+            .map(GoodputTopology::keyByTenant, Named.as("key-by-tenant"))
             .repartition(
                 Repartitioned.<String, InferenceEvent>with(Serdes.String(), Codecs.EVENT)
                     .withName(BY_TENANT)
@@ -120,9 +118,7 @@ public final class GoodputTopology {
     long dedupWindowMs = config.dedupWindowMs();
     routes
         .get("route-valid")
-        .map(
-            (key, parsed) -> KeyValue.pair(parsed.event().tenant(), parsed.event()),
-            Named.as("tenant-and-event"))
+        .map(GoodputTopology::keyByTenant, Named.as("tenant-and-event"))
         .merge(moved, Named.as("on-tenants-partition"))
         .process(
             () ->
@@ -141,6 +137,10 @@ public final class GoodputTopology {
     Properties topologyProps = new Properties();
     topologyProps.putAll(requiredStreamsProperties());
     return builder.build(topologyProps);
+  }
+
+  private static KeyValue<String, InferenceEvent> keyByTenant(byte[] key, Parsed parsed) {
+    return KeyValue.pair(parsed.event().tenant(), parsed.event());
   }
 
   /**
