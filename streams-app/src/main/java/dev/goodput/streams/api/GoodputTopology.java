@@ -7,6 +7,7 @@ import dev.goodput.streams.internal.CatalogLoader;
 import dev.goodput.streams.internal.Codecs;
 import dev.goodput.streams.internal.ParseProcessor;
 import dev.goodput.streams.internal.Parsed;
+import dev.goodput.streams.internal.WriteBackStoreBuilder;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -27,6 +28,20 @@ import org.apache.kafka.streams.state.Stores;
 public final class GoodputTopology {
 
   private static final String BY_TENANT = "by-tenant";
+
+  /**
+   * Hourly rows kept decoded per task: enough for the rows of the current hours of a task's series
+   * (1,000 tenants x 3 models over 6 tasks in the benchmark). A busy row's three sketches hold a
+   * few hundred bins each (a few KB in all); at their 2,048-bin cap a row is about 48 KB. A row
+   * beyond these is written back early and decoded again when next needed.
+   */
+  static final int HOURLY_ROWS = 1024;
+
+  /** Series totals kept decoded per task (their histograms are a few hundred bytes). */
+  static final int SERIES = 2048;
+
+  /** Outcome counters kept per task: one per outcome label. */
+  private static final int OUTCOMES = 16;
 
   private GoodputTopology() {}
 
@@ -55,10 +70,19 @@ public final class GoodputTopology {
   public static Topology build(
       StreamsAppConfig config, HistogramEdges edges, EventObserver observer, int partitions) {
     StreamsBuilder builder = new StreamsBuilder();
-    builder.addStateStore(store(StoreNames.OUTCOMES_INGRESS, Serdes.String(), Serdes.Long()));
-    builder.addStateStore(store(StoreNames.OUTCOMES_ACCOUNTING, Serdes.String(), Serdes.Long()));
-    builder.addStateStore(store(StoreNames.USAGE_HOURLY, Codecs.USAGE_KEY, Codecs.HOURLY_VALUE));
-    builder.addStateStore(store(StoreNames.USAGE_TOTALS, Codecs.SERIES_KEY, Codecs.SERIES_TOTALS));
+    // Changed at every event: kept decoded and written once per commit (see WriteBackStore).
+    builder.addStateStore(
+        new WriteBackStoreBuilder<>(
+            StoreNames.OUTCOMES_INGRESS, Serdes.String(), Serdes.Long(), OUTCOMES));
+    builder.addStateStore(
+        new WriteBackStoreBuilder<>(
+            StoreNames.OUTCOMES_ACCOUNTING, Serdes.String(), Serdes.Long(), OUTCOMES));
+    builder.addStateStore(
+        new WriteBackStoreBuilder<>(
+            StoreNames.USAGE_HOURLY, Codecs.USAGE_KEY, Codecs.HOURLY_VALUE, HOURLY_ROWS));
+    builder.addStateStore(
+        new WriteBackStoreBuilder<>(
+            StoreNames.USAGE_TOTALS, Codecs.SERIES_KEY, Codecs.SERIES_TOTALS, SERIES));
     builder.addStateStore(store(StoreNames.LEDGER_PENDING, Codecs.USAGE_KEY, Serdes.ByteArray()));
     builder.addStateStore(store(StoreNames.LEDGER_REVISIONS, Codecs.USAGE_KEY, Serdes.Long()));
     Duration dedupWindow = Duration.ofMillis(config.dedupWindowMs());
@@ -81,10 +105,11 @@ public final class GoodputTopology {
         () -> new CatalogLoader(StoreNames.CATALOG));
 
     long retentionMs = config.retentionMs();
+    long publishMs = config.publishIntervalMs();
     Map<String, KStream<byte[], Parsed>> routes =
         builder.stream(Topics.REQUESTS.name(), Topics.REQUESTS.consumed("read-requests"))
             .process(
-                () -> new ParseProcessor(retentionMs, observer, partitions),
+                () -> new ParseProcessor(retentionMs, observer, partitions, publishMs),
                 Named.as("parse"),
                 StoreNames.OUTCOMES_INGRESS)
             .split(Named.as("route-"))
@@ -123,7 +148,11 @@ public final class GoodputTopology {
         .process(
             () ->
                 new AccountingProcessor(
-                    dedupWindowMs, edges, config.ledgerGraceMs(), config.ledgerIntervalMs()),
+                    dedupWindowMs,
+                    edges,
+                    config.ledgerGraceMs(),
+                    config.ledgerIntervalMs(),
+                    publishMs),
             Named.as("account"),
             StoreNames.USAGE_HOURLY,
             StoreNames.USAGE_TOTALS,

@@ -26,6 +26,7 @@ public final class StreamsAppConfig extends AbstractConfig {
       Math.max(1, Runtime.getRuntime().availableProcessors());
 
   public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
+  public static final String PUBLISH_INTERVAL_MS = "publish.interval.ms";
   public static final String TOPIC_PARTITIONS = "topic.partitions";
   public static final String TOPIC_REPLICATION_FACTOR = "topic.replication.factor";
   public static final String DEDUP_WINDOW_MS = "dedup.window.ms";
@@ -70,10 +71,22 @@ public final class StreamsAppConfig extends AbstractConfig {
           .define(
               COMMIT_INTERVAL_MS,
               Type.LONG,
-              100L,
+              1000L,
               ConfigDef.Range.atLeast(1),
               Importance.MEDIUM,
-              "How often results are committed, in milliseconds: the freshness of the API.")
+              "How often results are committed, in milliseconds (under exactly-once, one"
+                  + " transaction per stream thread each time): at most this much input is"
+                  + " processed again after a crash, and a record not keyed by its tenant waits"
+                  + " up to this long on its way to its tenant's partition. Shorter costs"
+                  + " throughput (see docs/BENCHMARKS.md).")
+          .define(
+              PUBLISH_INTERVAL_MS,
+              Type.LONG,
+              100L,
+              ConfigDef.Range.between(1, 60_000),
+              Importance.MEDIUM,
+              "How often accounted changes are written to the state stores, in milliseconds: the"
+                  + " freshness of the API and /metrics. Each commit writes them too.")
           .define(
               TOPIC_PARTITIONS,
               Type.INT,
@@ -154,6 +167,10 @@ public final class StreamsAppConfig extends AbstractConfig {
     return getLong(LEDGER_GRACE_MS);
   }
 
+  public long publishIntervalMs() {
+    return getLong(PUBLISH_INTERVAL_MS);
+  }
+
   public long ledgerIntervalMs() {
     return getLong(LEDGER_INTERVAL_MS);
   }
@@ -169,10 +186,6 @@ public final class StreamsAppConfig extends AbstractConfig {
     // A warm copy of each task's state on another instance (when there is one), so a failover
     // serves queries after a short catch-up rather than a full restore.
     props.putIfAbsent(StreamsConfig.NUM_STANDBY_REPLICAS_CONFIG, 1);
-    // Room in the record caches for every hot hourly row and series total (a few KiB each with
-    // their sketches): with Kafka's 10 MiB, rows of 1,000 tenants x 3 models were evicted and
-    // re-read from RocksDB between commits (see docs/BENCHMARKS.md).
-    props.putIfAbsent(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 64L * 1024 * 1024);
     // A task reads the input and the repartition topic; accounting does not depend on the order
     // of the two, so it never waits for one to have data before processing the other (the
     // repartition topic is mostly empty when producers key by tenant).

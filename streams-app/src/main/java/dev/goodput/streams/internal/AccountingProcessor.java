@@ -45,44 +45,36 @@ public final class AccountingProcessor
   private final HistogramEdges edges;
   private final long ledgerGraceMs;
   private final long ledgerIntervalMs;
+  private final long publishIntervalMs;
   private ProcessorContext<String, byte[]> context;
   private KeyValueStore<UsageKey, byte[]> ledgerPending;
   private KeyValueStore<UsageKey, Long> ledgerRevisions;
-  private KeyValueStore<UsageKey, HourlyValue> hourly;
-  private KeyValueStore<SeriesKey, SeriesTotals> totals;
+  private WriteBackStore<UsageKey, HourlyValue> hourly;
+  private WriteBackStore<SeriesKey, SeriesTotals> totals;
   private WindowStore<Bytes, Long> dedup;
   private OutcomeCounter outcomes;
   private CatalogView catalog;
 
   /**
-   * Decoded hourly rows and totals of the busiest series: decoding a row's three sketches cost more
-   * than the rest of the event's accounting (see docs/BENCHMARKS.md).
+   * @param publishIntervalMs how often the changed rows, totals and counts are written to their
+   *     stores for queries (each commit writes them too)
    */
-  private final DecodedRows<UsageKey, HourlyValue> hourlyRows = new DecodedRows<>(HOURLY_ROWS);
-
-  private final DecodedRows<SeriesKey, SeriesTotals> seriesTotals = new DecodedRows<>(SERIES);
-
-  /**
-   * Hourly rows and series kept decoded per task. A busy row's three sketches hold a few hundred
-   * bins each (a few KB in all); at their 2,048-bin cap a row is about 48 KB, so 256 rows are at
-   * most 12 MB per task, outside the record cache's budget.
-   */
-  static final int HOURLY_ROWS = 256;
-
-  static final int SERIES = 2048;
-
   public AccountingProcessor(
-      long dedupWindowMs, HistogramEdges edges, long ledgerGraceMs, long ledgerIntervalMs) {
+      long dedupWindowMs,
+      HistogramEdges edges,
+      long ledgerGraceMs,
+      long ledgerIntervalMs,
+      long publishIntervalMs) {
     this.dedupWindowMs = dedupWindowMs;
     this.edges = edges;
     this.ledgerGraceMs = ledgerGraceMs;
     this.ledgerIntervalMs = ledgerIntervalMs;
+    this.publishIntervalMs = publishIntervalMs;
   }
 
   @Override
   public void init(ProcessorContext<String, byte[]> context) {
     this.context = context;
-    forgetDecoded();
     ledgerPending = context.getStateStore(StoreNames.LEDGER_PENDING);
     ledgerRevisions = context.getStateStore(StoreNames.LEDGER_REVISIONS);
     context.schedule(
@@ -93,30 +85,28 @@ public final class AccountingProcessor
     outcomes = new OutcomeCounter(context.getStateStore(StoreNames.OUTCOMES_ACCOUNTING));
     catalog = new CatalogView(context.getStateStore(StoreNames.CATALOG));
     context.schedule(CATALOG_REFRESH, PunctuationType.WALL_CLOCK_TIME, now -> catalog.refresh());
+    context.schedule(
+        Duration.ofMillis(publishIntervalMs), PunctuationType.WALL_CLOCK_TIME, now -> publish());
   }
 
+  /**
+   * Writes what changed since the last time to the stores, where queries see it. It is not yet
+   * committed: a crash before the next commit rolls it back, as it does every effect of the records
+   * not yet committed, and those records are processed again.
+   */
+  private void publish() {
+    hourly.flushCache();
+    totals.flushCache();
+    outcomes.publish();
+  }
+
+  /**
+   * Accounts one event. An exception leaves the task to Kafka Streams: under exactly-once it closes
+   * the task dirty, dropping every change not yet committed (the write-back stores' included), and
+   * restores the state from the changelogs before the uncommitted input is processed again.
+   */
   @Override
   public void process(Record<String, InferenceEvent> record) {
-    try {
-      account(record);
-    } catch (RuntimeException e) {
-      // A row may have been changed in memory but not stored: never reuse it.
-      forgetDecoded();
-      throw e;
-    }
-  }
-
-  @Override
-  public void close() {
-    forgetDecoded();
-  }
-
-  private void forgetDecoded() {
-    hourlyRows.clear();
-    seriesTotals.clear();
-  }
-
-  private void account(Record<String, InferenceEvent> record) {
     InferenceEvent e = record.value();
     // The record timestamp is the processing time set by the parse step.
     long seenAtMs = record.timestamp();
@@ -137,12 +127,11 @@ public final class AccountingProcessor
     UsageCounters one = UsageCounters.of(e, cost, verdict);
 
     UsageKey hourKey = new UsageKey(e.tenant(), e.hourStartMs(), e.model());
-    HourlyValue row = hourlyRows.get(hourKey, hourly::get);
+    HourlyValue row = hourly.read(hourKey);
     LatencySketches sketches = row == null ? LatencySketches.empty() : row.sketches();
     sketches.add(e, verdict.tpotMs());
     HourlyValue newRow = new HourlyValue(row == null ? one : row.counters().plus(one), sketches);
-    hourly.put(hourKey, newRow);
-    hourlyRows.written(hourKey, newRow);
+    hourly.write(hourKey, newRow);
     // An hour is marked pending when its row is created, and stays so until its record is written
     // after it closes; only a new row or an event late for a closed hour needs marking again.
     if (row == null || mayHaveBeenWritten(hourKey)) {
@@ -150,11 +139,10 @@ public final class AccountingProcessor
     }
 
     SeriesKey series = new SeriesKey(e.tenant(), e.model());
-    SeriesTotals total = seriesTotals.get(series, totals::get);
+    SeriesTotals total = totals.read(series);
     SeriesTotals newTotal =
         (total == null ? SeriesTotals.empty() : total).plus(e, one, verdict.tpotMs(), edges);
-    totals.put(series, newTotal);
-    seriesTotals.written(series, newTotal);
+    totals.write(series, newTotal);
     outcomes.increment(Outcome.ACCEPTED);
   }
 
@@ -179,7 +167,7 @@ public final class AccountingProcessor
       context.forward(
           new Record<>(
               UsageRendering.ledgerKey(key),
-              UsageRendering.ledgerValue(key, hourly.get(key), revision),
+              UsageRendering.ledgerValue(key, hourly.read(key), revision),
               nowMs));
       ledgerRevisions.put(key, revision);
       ledgerPending.delete(key);

@@ -8,9 +8,11 @@ import dev.goodput.streams.api.Outcome;
 import dev.goodput.streams.api.StoreNames;
 import dev.goodput.streams.api.Topics.DeadLetters;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -26,6 +28,7 @@ public final class ParseProcessor implements Processor<byte[], byte[], byte[], P
   private final long retentionMs;
   private final EventObserver observer;
   private final int partitions;
+  private final long publishIntervalMs;
   private ProcessorContext<byte[], Parsed> context;
   private OutcomeCounter outcomes;
 
@@ -33,17 +36,25 @@ public final class ParseProcessor implements Processor<byte[], byte[], byte[], P
    * @param partitions of the input topic (and of the repartition topic): a valid event read from
    *     the partition its tenant hashes to is accounted here, any other goes through the
    *     repartition topic to that partition
+   * @param publishIntervalMs how often the outcome counts are written for queries (each commit
+   *     writes them too)
    */
-  public ParseProcessor(long retentionMs, EventObserver observer, int partitions) {
+  public ParseProcessor(
+      long retentionMs, EventObserver observer, int partitions, long publishIntervalMs) {
     this.retentionMs = retentionMs;
     this.observer = observer;
     this.partitions = partitions;
+    this.publishIntervalMs = publishIntervalMs;
   }
 
   @Override
   public void init(ProcessorContext<byte[], Parsed> context) {
     this.context = context;
     this.outcomes = new OutcomeCounter(context.getStateStore(StoreNames.OUTCOMES_INGRESS));
+    context.schedule(
+        Duration.ofMillis(publishIntervalMs),
+        PunctuationType.WALL_CLOCK_TIME,
+        now -> outcomes.publish());
   }
 
   @Override

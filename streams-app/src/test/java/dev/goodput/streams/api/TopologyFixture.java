@@ -16,6 +16,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /** The production topology in a {@link TopologyTestDriver}, with its topics and queries. */
 public final class TopologyFixture implements AutoCloseable {
@@ -70,7 +71,13 @@ public final class TopologyFixture implements AutoCloseable {
     ledger =
         driver.createOutputTopic(
             Topics.CHARGEBACK.name(), new StringDeserializer(), new ByteArrayDeserializer());
-    queries = new UsageQueries(driver::getKeyValueStore);
+    queries = new UsageQueries(this::readOnlyStore);
+  }
+
+  /** A store as queries see it (the usage stores are write-back stores, not key-value stores). */
+  @SuppressWarnings("unchecked")
+  private <K, V> ReadOnlyKeyValueStore<K, V> readOnlyStore(String name) {
+    return (ReadOnlyKeyValueStore<K, V>) driver.getAllStateStores().get(name);
   }
 
   /**

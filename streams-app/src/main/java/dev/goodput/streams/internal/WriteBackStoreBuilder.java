@@ -1,0 +1,67 @@
+package dev.goodput.streams.internal;
+
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * Builds a {@link WriteBackStore} over a persistent, logged key-value store without a record cache
+ * (the write-back store is the cache). Logging can be configured as for any store; caching cannot.
+ */
+public final class WriteBackStoreBuilder<K, V> implements StoreBuilder<WriteBackStore<K, V>> {
+
+  private final StoreBuilder<KeyValueStore<K, V>> inner;
+  private final int maxEntries;
+
+  public WriteBackStoreBuilder(String name, Serde<K> keys, Serde<V> values, int maxEntries) {
+    this.inner =
+        Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), keys, values)
+            .withCachingDisabled();
+    this.maxEntries = maxEntries;
+  }
+
+  /** Not supported: the write-back store caches itself. */
+  @Override
+  public StoreBuilder<WriteBackStore<K, V>> withCachingEnabled() {
+    throw new UnsupportedOperationException(name() + " is a write-back store: it caches itself");
+  }
+
+  @Override
+  public StoreBuilder<WriteBackStore<K, V>> withCachingDisabled() {
+    throw new UnsupportedOperationException(name() + " is a write-back store: it caches itself");
+  }
+
+  @Override
+  public StoreBuilder<WriteBackStore<K, V>> withLoggingEnabled(Map<String, String> config) {
+    inner.withLoggingEnabled(config);
+    return this;
+  }
+
+  @Override
+  public StoreBuilder<WriteBackStore<K, V>> withLoggingDisabled() {
+    inner.withLoggingDisabled();
+    return this;
+  }
+
+  @Override
+  public WriteBackStore<K, V> build() {
+    return new WriteBackStore<>(inner.build(), maxEntries);
+  }
+
+  @Override
+  public Map<String, String> logConfig() {
+    return inner.logConfig();
+  }
+
+  @Override
+  public boolean loggingEnabled() {
+    return inner.loggingEnabled();
+  }
+
+  @Override
+  public String name() {
+    return inner.name();
+  }
+}

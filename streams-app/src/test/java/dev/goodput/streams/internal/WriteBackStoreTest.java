@@ -1,0 +1,297 @@
+package dev.goodput.streams.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.goodput.streams.api.EventObserver;
+import dev.goodput.streams.api.Outcome;
+import dev.goodput.streams.api.SeriesKey;
+import dev.goodput.streams.api.StoreNames;
+import dev.goodput.streams.api.TopologyFixture;
+import dev.goodput.streams.api.UsageKey;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.processor.PunctuationType;
+import org.apache.kafka.streams.processor.TaskId;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WriteBackStoreTest {
+
+  @TempDir Path stateDir;
+
+  /** A write-back store over an in-memory store without changelog, initialised for a unit test. */
+  private static WriteBackStore<String, Long> store(int maxEntries) {
+    KeyValueStore<String, Long> inner =
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore("counts"), Serdes.String(), Serdes.Long())
+            .withLoggingDisabled()
+            .withCachingDisabled()
+            .build();
+    WriteBackStore<String, Long> store = new WriteBackStore<>(inner, maxEntries);
+    MockProcessorContext<Void, Void> context = new MockProcessorContext<>();
+    store.init(context.getStateStoreContext(), store);
+    return store;
+  }
+
+  private static Map<String, Long> contents(WriteBackStore<String, Long> store) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    try (KeyValueIterator<String, Long> it = store.all()) {
+      it.forEachRemaining(kv -> out.put(kv.key, kv.value));
+    }
+    return out;
+  }
+
+  @Test
+  void queriesSeeValuesOnlyOnceWrittenBackAndTheStreamThreadSeesThemAtOnce() {
+    WriteBackStore<String, Long> store = store(8);
+    store.write("a", 1L);
+    store.write("a", 2L);
+    store.write("b", 5L);
+
+    assertThat(store.read("a")).isEqualTo(2L);
+    assertThat(store.read("b")).isEqualTo(5L);
+    assertThat(store.get("a")).isNull();
+    assertThat(contents(store)).isEmpty();
+    assertThat(store.dirtyCount()).isEqualTo(2);
+
+    store.flushCache();
+    assertThat(contents(store)).containsExactly(Map.entry("a", 2L), Map.entry("b", 5L));
+    assertThat(store.dirtyCount()).isZero();
+
+    // Flushing again writes nothing new; a change after it is again invisible until the next.
+    store.write("b", 6L);
+    assertThat(store.get("b")).isEqualTo(5L);
+    store.flushCache();
+    assertThat(store.get("b")).isEqualTo(6L);
+  }
+
+  @Test
+  void theLeastRecentlyUsedValueIsWrittenBackEarlyWhenRoomIsNeeded() {
+    WriteBackStore<String, Long> store = store(2);
+    store.write("a", 1L);
+    store.write("b", 2L);
+    store.read("a"); // b is now the least recently used
+    store.write("c", 3L);
+
+    assertThat(contents(store)).containsExactly(Map.entry("b", 2L));
+    assertThat(store.dirtyCount()).isEqualTo(2);
+    // b is read back from the inner store, and room is made by writing back a.
+    assertThat(store.read("b")).isEqualTo(2L);
+    assertThat(contents(store)).containsExactly(Map.entry("a", 1L), Map.entry("b", 2L));
+    store.flushCache();
+    assertThat(contents(store))
+        .containsExactly(Map.entry("a", 1L), Map.entry("b", 2L), Map.entry("c", 3L));
+  }
+
+  @Test
+  void clearingOrClosingDropsWhatWasNotWrittenBack() {
+    WriteBackStore<String, Long> store = store(8);
+    store.write("a", 1L);
+    store.flushCache();
+    store.write("a", 2L);
+    store.write("b", 7L);
+    store.clearCache();
+
+    assertThat(store.read("a")).isEqualTo(1L);
+    assertThat(store.read("b")).isNull();
+    assertThat(store.dirtyCount()).isZero();
+
+    store.write("a", 3L);
+    store.close();
+    assertThat(store.isOpen()).isFalse();
+  }
+
+  @Test
+  void rejectsNullValuesAndNoRoom() {
+    WriteBackStore<String, Long> store = store(1);
+    assertThatThrownBy(() -> store.write("a", null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("deletes are not supported");
+    assertThatThrownBy(() -> new WriteBackStore<>(null, 0))
+        .hasMessageContaining("maxEntries must be at least 1");
+  }
+
+  /**
+   * Between commits, a processor's publish punctuation writes the changed values back, so queries
+   * see them within the publish interval rather than the commit interval.
+   */
+  @Test
+  void theParseStepPublishesItsCountsOnItsWallClockSchedule() {
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "wb");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    MockProcessorContext<byte[], Parsed> context =
+        new MockProcessorContext<>(props, new TaskId(0, 0), stateDir.toFile());
+    WriteBackStore<String, Long> outcomes =
+        new WriteBackStoreBuilder<>(StoreNames.OUTCOMES_INGRESS, Serdes.String(), Serdes.Long(), 4)
+            .withLoggingDisabled()
+            .build();
+    outcomes.init(context.getStateStoreContext(), outcomes);
+    context.addStateStore(outcomes);
+    ParseProcessor parse = new ParseProcessor(3_600_000L, EventObserver.NONE, 1, 250);
+    parse.init(context);
+    context.setCurrentSystemTimeMs(0L);
+
+    parse.process(new Record<>(new byte[0], "not json".getBytes(StandardCharsets.UTF_8), 0L));
+    parse.process(new Record<>(new byte[0], "{}".getBytes(StandardCharsets.UTF_8), 0L));
+    assertThat(outcomes.read(Outcome.REJECTED.label())).isEqualTo(2L);
+    assertThat(outcomes.get(Outcome.REJECTED.label())).isNull();
+
+    List<MockProcessorContext.CapturedPunctuator> publish =
+        context.scheduledPunctuators().stream()
+            .filter(c -> c.getInterval().toMillis() == 250)
+            .toList();
+    assertThat(publish).hasSize(1);
+    assertThat(publish.get(0).getType()).isEqualTo(PunctuationType.WALL_CLOCK_TIME);
+    publish.get(0).getPunctuator().punctuate(1_000L);
+    assertThat(outcomes.get(Outcome.REJECTED.label())).isEqualTo(2L);
+  }
+
+  /** Adds each record's value to its key's count three times, as three separate changes. */
+  private static final class ThreeChangesPerRecord implements Processor<String, Long, Void, Void> {
+    private WriteBackStore<String, Long> counts;
+
+    @Override
+    public void init(ProcessorContext<Void, Void> context) {
+      counts = context.getStateStore("counts");
+    }
+
+    @Override
+    public void process(Record<String, Long> record) {
+      for (int i = 0; i < 3; i++) {
+        Long c = counts.read(record.key());
+        counts.write(record.key(), (c == null ? 0 : c) + record.value());
+      }
+    }
+  }
+
+  /**
+   * Kafka Streams' commit writes every changed value back, once, before it commits: the changelog
+   * holds one record per key changed since the last commit, with the value after all its changes.
+   * This is the internal hook the store relies on; if an upgrade of Kafka Streams stopped calling
+   * it, this test fails rather than the changelog silently missing data.
+   */
+  @Test
+  void eachCommitWritesEveryChangedValueOnceToTheChangelogUnderExactlyOnce() {
+    Topology topology = new Topology();
+    topology.addSource("in", new StringDeserializer(), Serdes.Long().deserializer(), "in");
+    topology.addProcessor("count", ThreeChangesPerRecord::new, "in");
+    topology.addStateStore(
+        new WriteBackStoreBuilder<>("counts", Serdes.String(), Serdes.Long(), 8), "count");
+    Properties props = new Properties();
+    props.put(StreamsConfig.APPLICATION_ID_CONFIG, "wb");
+    props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+    props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+    props.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+    try (TopologyTestDriver driver = new TopologyTestDriver(topology, props)) {
+      TestInputTopic<String, Long> in =
+          driver.createInputTopic("in", new StringSerializer(), Serdes.Long().serializer());
+      TestOutputTopic<String, Long> changelog =
+          driver.createOutputTopic(
+              "wb-counts-changelog", new StringDeserializer(), Serdes.Long().deserializer());
+
+      // The driver commits after each input record.
+      in.pipeInput("a", 1L);
+      assertThat(changelog.readKeyValuesToList()).containsExactly(KeyValue.pair("a", 3L));
+      in.pipeInput("a", 2L);
+      in.pipeInput("b", 10L);
+      assertThat(changelog.readKeyValuesToList())
+          .containsExactly(KeyValue.pair("a", 9L), KeyValue.pair("b", 30L));
+      @SuppressWarnings("unchecked")
+      WriteBackStore<String, Long> counts =
+          (WriteBackStore<String, Long>) driver.getAllStateStores().get("counts");
+      assertThat(contents(counts)).containsExactly(Map.entry("a", 9L), Map.entry("b", 30L));
+    }
+  }
+
+  /**
+   * In the production topology, the last changelog record of every hourly row and series total is
+   * exactly what the store holds after the commit, so a restore rebuilds what queries saw.
+   */
+  @Test
+  void theProductionStoresChangelogsHoldTheCommittedRows() {
+    Instant h = Instant.parse("2026-01-01T11:00:00Z");
+    try (TopologyFixture fx = new TopologyFixture(stateDir, Map.of(), 1)) {
+      for (int i = 0; i < 60; i++) {
+        fx.pipe(
+            TopologyFixture.event(
+                "e" + i, "t" + (i % 3), "m" + (i % 2), h.plusSeconds(i * 30L), 100 + i, 10 + i));
+      }
+      checkChangelogMatchesStore(
+          fx, StoreNames.USAGE_HOURLY, Codecs.USAGE_KEY.deserializer(), Codecs.HOURLY_VALUE);
+      checkChangelogMatchesStore(
+          fx, StoreNames.USAGE_TOTALS, Codecs.SERIES_KEY.deserializer(), Codecs.SERIES_TOTALS);
+    }
+  }
+
+  private static <K, V> void checkChangelogMatchesStore(
+      TopologyFixture fx, String storeName, Deserializer<K> keys, Serde<V> values) {
+    String topic =
+        fx.driver.producedTopicNames().stream()
+            .filter(t -> t.endsWith("-" + storeName + "-changelog"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("no changelog of " + storeName));
+    TestOutputTopic<byte[], byte[]> changelog =
+        fx.driver.createOutputTopic(
+            topic, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    Map<Bytes, byte[]> last = new HashMap<>();
+    List<KeyValue<byte[], byte[]>> records = changelog.readKeyValuesToList();
+    for (KeyValue<byte[], byte[]> kv : records) {
+      last.put(Bytes.wrap(kv.key), kv.value);
+    }
+    @SuppressWarnings("unchecked")
+    WriteBackStore<K, V> store =
+        (WriteBackStore<K, V>) fx.driver.getAllStateStores().get(storeName);
+    Map<Bytes, byte[]> stored = new HashMap<>();
+    try (KeyValueIterator<K, V> it = store.all()) {
+      it.forEachRemaining(
+          kv -> {
+            byte[] key = serializeKey(kv.key);
+            stored.put(Bytes.wrap(key), values.serializer().serialize(topic, kv.value));
+            assertThat(keys.deserialize(topic, key)).isEqualTo(kv.key);
+          });
+    }
+    // Three tenants by two models, all in one hour.
+    assertThat(stored).hasSize(6);
+    assertThat(last.keySet()).isEqualTo(stored.keySet());
+    stored.forEach(
+        (k, v) -> assertThat(last.get(k)).as("last changelog value of %s", k).isEqualTo(v));
+  }
+
+  private static byte[] serializeKey(Object key) {
+    if (key instanceof UsageKey k) {
+      return Codecs.USAGE_KEY.serializer().serialize("", k);
+    }
+    if (key instanceof SeriesKey k) {
+      return Codecs.SERIES_KEY.serializer().serialize("", k);
+    }
+    throw new AssertionError("unexpected key " + key);
+  }
+}
