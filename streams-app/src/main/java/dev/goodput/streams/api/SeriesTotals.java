@@ -48,6 +48,8 @@ public record SeriesTotals(
   /** This plus one accepted event (mutates the histograms, returns the new totals). */
   public SeriesTotals plus(
       InferenceEvent e, UsageCounters one, double tpotMs, HistogramEdges edges) {
+    // What can fail (an overflowing counter) before the histograms change in place.
+    UsageCounters newCounters = counters.plus(one);
     if (e.status() == Status.OK) {
       if (e.ttftMs() != null) {
         ttft.observe(e.ttftMs(), edges.ttftMs());
@@ -65,7 +67,7 @@ public record SeriesTotals(
         month == monthStartMs
             ? monthCost.add(one.cost())
             : month > monthStartMs ? one.cost() : monthCost;
-    return new SeriesTotals(counters.plus(one), ttft, tpot, e2e, newMonth, newMonthCost);
+    return new SeriesTotals(newCounters, ttft, tpot, e2e, newMonth, newMonthCost);
   }
 
   /** The histograms' encoded form (the counters are encoded by the caller). */

@@ -101,9 +101,11 @@ public final class AccountingProcessor
   }
 
   /**
-   * Accounts one event. An exception leaves the task to Kafka Streams: under exactly-once it closes
-   * the task dirty, dropping every change not yet committed (the write-back stores' included), and
-   * restores the state from the changelogs before the uncommitted input is processed again.
+   * Accounts one event. Whatever can fail (the dedup write, an overflowing counter) happens before
+   * the kept row and totals change in place, so a failed event changes neither. An exception leaves
+   * the task to Kafka Streams: with the defaults (exactly-once, processing errors fatal) it closes
+   * the task dirty, dropping every change not yet committed, and restores the state from the
+   * changelogs before the uncommitted input is processed again.
    */
   @Override
   public void process(Record<String, InferenceEvent> record) {
@@ -128,21 +130,22 @@ public final class AccountingProcessor
 
     UsageKey hourKey = new UsageKey(e.tenant(), e.hourStartMs(), e.model());
     HourlyValue row = hourly.read(hourKey);
+    // Everything that can fail (an overflowing counter) before the kept row changes in place.
+    UsageCounters counters = row == null ? one : row.counters().plus(one);
+    SeriesKey series = new SeriesKey(e.tenant(), e.model());
+    SeriesTotals total = totals.read(series);
+    SeriesTotals newTotal =
+        (total == null ? SeriesTotals.empty() : total).plus(e, one, verdict.tpotMs(), edges);
     LatencySketches sketches = row == null ? LatencySketches.empty() : row.sketches();
     sketches.add(e, verdict.tpotMs());
-    HourlyValue newRow = new HourlyValue(row == null ? one : row.counters().plus(one), sketches);
-    hourly.write(hourKey, newRow);
+    hourly.write(hourKey, new HourlyValue(counters, sketches));
+    totals.write(series, newTotal);
     // An hour is marked pending when its row is created, and stays so until its record is written
     // after it closes; only a new row or an event late for a closed hour needs marking again.
     if (row == null || mayHaveBeenWritten(hourKey)) {
       ledgerPending.put(hourKey, PENDING);
     }
 
-    SeriesKey series = new SeriesKey(e.tenant(), e.model());
-    SeriesTotals total = totals.read(series);
-    SeriesTotals newTotal =
-        (total == null ? SeriesTotals.empty() : total).plus(e, one, verdict.tpotMs(), edges);
-    totals.write(series, newTotal);
     outcomes.increment(Outcome.ACCEPTED);
   }
 

@@ -23,7 +23,8 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
 
 /**
  * A key-value store whose busiest values the stream thread keeps decoded, and writes to the logged
- * store beneath it once per commit instead of at every change.
+ * store beneath it now and then (at each publish and before each commit) instead of at every
+ * change.
  *
  * <p>Why: a busy hourly row changes at every event of its series, and encoding it (three latency
  * sketches) and putting it through the record cache at every change cost about half of the stream
@@ -36,17 +37,20 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * <p>The hook is Kafka Streams' {@link CachedStateStore}, an internal interface: its record cache
  * implements it, and the state manager calls {@link #flushCache()} on every registered store that
  * implements it before a commit, and {@link #clearCache()} when a task changes between active and
- * standby. {@code WriteBackStoreTest} checks that a commit writes the values back, so an upgrade of
- * Kafka Streams that changed this would fail the build rather than lose data.
+ * standby. In Kafka Streams 4.4 every commit path (the interval, a requested commit, revocation,
+ * clean shutdown, recycling) prepares the commit this way, and a clean close refuses a task with
+ * uncommitted changes. {@code WriteBackStoreTest} checks that a commit writes the values back to
+ * the changelog, so an upgrade of Kafka Streams that changed this would fail the build rather than
+ * lose data; the crash-recovery and scale-out integration tests exercise the other paths.
  *
  * <p>Threads: the stream thread owns the decoded values ({@link #read}, {@link #write}); queries
  * from other threads ({@link ReadOnlyKeyValueStore}) read the inner store, so they see the values
  * as of the last write-back. The processors write back on a short wall-clock schedule too (the
  * publish interval), so that what queries see does not wait for the (longer) commit interval.
  *
- * <p>Failure: a task closed dirty (any exception under exactly-once) closes its stores without a
- * flush; the dirty values are dropped, the transaction aborts, and the state is restored from the
- * changelog, so nothing half-applied survives. At most {@code maxEntries} values are kept; the
+ * <p>Failure: a task closed dirty (any exception under exactly-once) aborts its transaction and its
+ * state is wiped and restored from the changelog; whatever was written back or dropped on the way
+ * out, nothing of the uncommitted input survives. At most {@code maxEntries} values are kept; the
  * least recently used is written back early when a new one needs room (harmless: the inner store
  * was written at every change before).
  */

@@ -8,7 +8,8 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * Builds a {@link WriteBackStore} over a persistent, logged key-value store without a record cache
- * (the write-back store is the cache). Logging can be configured as for any store; caching cannot.
+ * (the write-back store is the cache). Logging can be configured as for any store; a record cache
+ * cannot be added.
  */
 public final class WriteBackStoreBuilder<K, V> implements StoreBuilder<WriteBackStore<K, V>> {
 
@@ -28,9 +29,13 @@ public final class WriteBackStoreBuilder<K, V> implements StoreBuilder<WriteBack
     throw new UnsupportedOperationException(name() + " is a write-back store: it caches itself");
   }
 
+  /**
+   * Does nothing: there is no record cache under the write-back store. (Kafka Streams calls this on
+   * every store when {@code statestore.cache.max.bytes} is 0.)
+   */
   @Override
   public StoreBuilder<WriteBackStore<K, V>> withCachingDisabled() {
-    throw new UnsupportedOperationException(name() + " is a write-back store: it caches itself");
+    return this;
   }
 
   @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.goodput.streams.api.EventObserver;
+import dev.goodput.streams.api.HourlyUsage;
 import dev.goodput.streams.api.Outcome;
 import dev.goodput.streams.api.SeriesKey;
 import dev.goodput.streams.api.StoreNames;
@@ -248,6 +249,26 @@ class WriteBackStoreTest {
           fx, StoreNames.USAGE_HOURLY, Codecs.USAGE_KEY.deserializer(), Codecs.HOURLY_VALUE);
       checkChangelogMatchesStore(
           fx, StoreNames.USAGE_TOTALS, Codecs.SERIES_KEY.deserializer(), Codecs.SERIES_TOTALS);
+    }
+  }
+
+  /** Kafka Streams disables caching on every store when the record cache is 0 bytes. */
+  @Test
+  void thePipelineRunsWithTheRecordCacheOff() {
+    Instant h = Instant.parse("2026-01-01T11:00:00Z");
+    try (TopologyFixture fx =
+        new TopologyFixture(stateDir, Map.of("statestore.cache.max.bytes", "0"), 1)) {
+      fx.pipe(TopologyFixture.event("e1", "t", "m", h, 100, 10));
+      fx.pipe(TopologyFixture.event("e1", "t", "m", h, 100, 10));
+      fx.pipe(TopologyFixture.event("e2", "t", "m", h.plusSeconds(1), 7, 3));
+      List<HourlyUsage> rows =
+          fx.queries.hourly("t", h.toEpochMilli(), h.toEpochMilli() + 3_600_000L);
+      assertThat(rows).hasSize(1);
+      assertThat(rows.get(0).counters().inputTokens()).isEqualTo(107);
+      assertThat(rows.get(0).counters().outputTokens()).isEqualTo(13);
+      assertThat(fx.queries.outcomes())
+          .containsEntry(Outcome.ACCEPTED, 2L)
+          .containsEntry(Outcome.DUPLICATE, 1L);
     }
   }
 
