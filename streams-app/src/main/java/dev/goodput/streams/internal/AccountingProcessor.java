@@ -101,10 +101,11 @@ public final class AccountingProcessor
   }
 
   /**
-   * Accounts one event. Whatever can fail (the dedup write, an overflowing counter) happens before
-   * the kept row and totals change in place, so a failed event changes neither. An exception leaves
-   * the task to Kafka Streams: with the defaults (exactly-once, processing errors fatal) it closes
-   * the task dirty, dropping every change not yet committed, and restores the state from the
+   * Accounts one event. The dedup write and the counters (which refuse to overflow) come before the
+   * kept row and totals change in place; a store write that fails afterwards (room made for a new
+   * row by writing back another) can still leave the event half-applied in memory. So a failure
+   * must never be skipped: with the defaults (exactly-once, processing errors fatal) Kafka Streams
+   * closes the task dirty, dropping every change not yet committed, and restores the state from the
    * changelogs before the uncommitted input is processed again.
    */
   @Override
