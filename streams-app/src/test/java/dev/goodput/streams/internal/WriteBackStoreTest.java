@@ -6,10 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.goodput.streams.api.EventObserver;
 import dev.goodput.streams.api.HourlyUsage;
 import dev.goodput.streams.api.Outcome;
-import dev.goodput.streams.api.SeriesKey;
 import dev.goodput.streams.api.StoreNames;
 import dev.goodput.streams.api.TopologyFixture;
-import dev.goodput.streams.api.UsageKey;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -19,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -246,9 +243,9 @@ class WriteBackStoreTest {
                 "e" + i, "t" + (i % 3), "m" + (i % 2), h.plusSeconds(i * 30L), 100 + i, 10 + i));
       }
       checkChangelogMatchesStore(
-          fx, StoreNames.USAGE_HOURLY, Codecs.USAGE_KEY.deserializer(), Codecs.HOURLY_VALUE);
+          fx, StoreNames.USAGE_HOURLY, Codecs.USAGE_KEY, Codecs.HOURLY_VALUE);
       checkChangelogMatchesStore(
-          fx, StoreNames.USAGE_TOTALS, Codecs.SERIES_KEY.deserializer(), Codecs.SERIES_TOTALS);
+          fx, StoreNames.USAGE_TOTALS, Codecs.SERIES_KEY, Codecs.SERIES_TOTALS);
     }
   }
 
@@ -273,7 +270,7 @@ class WriteBackStoreTest {
   }
 
   private static <K, V> void checkChangelogMatchesStore(
-      TopologyFixture fx, String storeName, Deserializer<K> keys, Serde<V> values) {
+      TopologyFixture fx, String storeName, Serde<K> keys, Serde<V> values) {
     String topic =
         fx.driver.producedTopicNames().stream()
             .filter(t -> t.endsWith("-" + storeName + "-changelog"))
@@ -294,9 +291,9 @@ class WriteBackStoreTest {
     try (KeyValueIterator<K, V> it = store.all()) {
       it.forEachRemaining(
           kv -> {
-            byte[] key = serializeKey(kv.key);
+            byte[] key = keys.serializer().serialize(topic, kv.key);
             stored.put(Bytes.wrap(key), values.serializer().serialize(topic, kv.value));
-            assertThat(keys.deserialize(topic, key)).isEqualTo(kv.key);
+            assertThat(keys.deserializer().deserialize(topic, key)).isEqualTo(kv.key);
           });
     }
     // Three tenants by two models, all in one hour.
@@ -304,15 +301,5 @@ class WriteBackStoreTest {
     assertThat(last.keySet()).isEqualTo(stored.keySet());
     stored.forEach(
         (k, v) -> assertThat(last.get(k)).as("last changelog value of %s", k).isEqualTo(v));
-  }
-
-  private static byte[] serializeKey(Object key) {
-    if (key instanceof UsageKey k) {
-      return Codecs.USAGE_KEY.serializer().serialize("", k);
-    }
-    if (key instanceof SeriesKey k) {
-      return Codecs.SERIES_KEY.serializer().serialize("", k);
-    }
-    throw new AssertionError("unexpected key " + key);
   }
 }
