@@ -5,6 +5,7 @@ import dev.goodput.ingest.api.InferenceEvent;
 import dev.goodput.streams.internal.AccountingProcessor;
 import dev.goodput.streams.internal.CatalogLoader;
 import dev.goodput.streams.internal.Codecs;
+import dev.goodput.streams.internal.HourlyValue;
 import dev.goodput.streams.internal.ParseProcessor;
 import dev.goodput.streams.internal.Parsed;
 import dev.goodput.streams.internal.WriteBackStoreBuilder;
@@ -71,19 +72,28 @@ public final class GoodputTopology {
   public static Topology build(
       StreamsAppConfig config, HistogramEdges edges, EventObserver observer, int partitions) {
     StreamsBuilder builder = new StreamsBuilder();
-    // Changed at every event: kept decoded, written at each publish and commit (WriteBackStore).
+    // Changed at every event: kept decoded, published to queries as snapshots, written to RocksDB
+    // and the changelogs before each commit (WriteBackStore).
     builder.addStateStore(
         new WriteBackStoreBuilder<>(
-            StoreNames.OUTCOMES_INGRESS, Serdes.String(), Serdes.Long(), OUTCOMES));
+            StoreNames.OUTCOMES_INGRESS, Serdes.String(), Serdes.Long(), v -> v, OUTCOMES));
     builder.addStateStore(
         new WriteBackStoreBuilder<>(
-            StoreNames.OUTCOMES_ACCOUNTING, Serdes.String(), Serdes.Long(), OUTCOMES));
+            StoreNames.OUTCOMES_ACCOUNTING, Serdes.String(), Serdes.Long(), v -> v, OUTCOMES));
     builder.addStateStore(
         new WriteBackStoreBuilder<>(
-            StoreNames.USAGE_HOURLY, Codecs.USAGE_KEY, Codecs.HOURLY_VALUE, HOURLY_ROWS));
+            StoreNames.USAGE_HOURLY,
+            Codecs.USAGE_KEY,
+            Codecs.HOURLY_VALUE,
+            HourlyValue::copy,
+            HOURLY_ROWS));
     builder.addStateStore(
         new WriteBackStoreBuilder<>(
-            StoreNames.USAGE_TOTALS, Codecs.SERIES_KEY, Codecs.SERIES_TOTALS, SERIES));
+            StoreNames.USAGE_TOTALS,
+            Codecs.SERIES_KEY,
+            Codecs.SERIES_TOTALS,
+            SeriesTotals::copy,
+            SERIES));
     builder.addStateStore(store(StoreNames.LEDGER_PENDING, Codecs.USAGE_KEY, Serdes.ByteArray()));
     builder.addStateStore(store(StoreNames.LEDGER_REVISIONS, Codecs.USAGE_KEY, Serdes.Long()));
     Duration dedupWindow = Duration.ofMillis(config.dedupWindowMs());

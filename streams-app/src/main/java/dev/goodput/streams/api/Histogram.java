@@ -31,6 +31,11 @@ public final class Histogram {
     return new Histogram(new double[4], new long[4], 0, 0);
   }
 
+  /** An independent copy. */
+  public Histogram copy() {
+    return new Histogram(edges.clone(), counts.clone(), size, sumMs);
+  }
+
   /** Counts {@code valueMs} against the sorted {@code edgesMs}. */
   public void observe(double valueMs, double[] edgesMs) {
     int i = Arrays.binarySearch(edgesMs, valueMs);

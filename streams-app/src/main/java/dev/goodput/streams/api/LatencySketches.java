@@ -63,6 +63,11 @@ public final class LatencySketches {
     }
   }
 
+  /** An independent copy. */
+  public LatencySketches copy() {
+    return new LatencySketches(ttft.copy(), tpot.copy(), e2e.copy());
+  }
+
   /** Adds every sample of {@code other} to this. */
   public void merge(LatencySketches other) {
     ttft.mergeWith(other.ttft);

@@ -31,6 +31,12 @@ public record SeriesTotals(
         BigDecimal.ZERO);
   }
 
+  /** An independent copy (the histograms are mutable). */
+  public SeriesTotals copy() {
+    return new SeriesTotals(
+        counters, ttft.copy(), tpot.copy(), e2e.copy(), monthStartMs, monthCost);
+  }
+
   /** The start of the UTC calendar month holding {@code timestampMs}. */
   public static long monthStartMs(long timestampMs) {
     LocalDate day = LocalDate.ofEpochDay(Math.floorDiv(timestampMs, DAY_MS));

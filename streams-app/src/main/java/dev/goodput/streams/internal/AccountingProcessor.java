@@ -90,13 +90,13 @@ public final class AccountingProcessor
   }
 
   /**
-   * Writes what changed since the last time to the stores, where queries see it. It is not yet
-   * committed: a crash before the next commit rolls it back, as it does every effect of the records
-   * not yet committed, and those records are processed again.
+   * Makes what changed since the last time visible to queries. It is not yet committed: a crash
+   * before the next commit rolls it back, as it does every effect of the records not yet committed,
+   * and those records are processed again.
    */
   private void publish() {
-    hourly.flushCache();
-    totals.flushCache();
+    hourly.publish();
+    totals.publish();
     outcomes.publish();
   }
 
@@ -142,8 +142,9 @@ public final class AccountingProcessor
     hourly.write(hourKey, new HourlyValue(counters, sketches));
     totals.write(series, newTotal);
     // An hour is marked pending when its row is created, and stays so until its record is written
-    // after it closes; only a new row or an event late for a closed hour needs marking again.
-    if (row == null || mayHaveBeenWritten(hourKey)) {
+    // after it closes; only a new row or an event late for a closed hour needs marking again, and
+    // only if it is not still marked (a put into the cached store costs more than a get).
+    if ((row == null || mayHaveBeenWritten(hourKey)) && ledgerPending.get(hourKey) == null) {
       ledgerPending.put(hourKey, PENDING);
     }
 

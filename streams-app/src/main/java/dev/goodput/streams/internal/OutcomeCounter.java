@@ -10,9 +10,9 @@ final class OutcomeCounter {
     this.store = store;
   }
 
-  /** Writes the counts changed since the last publish to the store, for queries. */
+  /** Makes the counts changed since the last publish visible to queries. */
   void publish() {
-    store.flushCache();
+    store.publish();
   }
 
   void increment(Outcome outcome) {

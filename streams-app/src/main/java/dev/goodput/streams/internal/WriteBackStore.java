@@ -1,12 +1,18 @@
 package dev.goodput.streams.internal;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableMap;
+import java.util.NoSuchElementException;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serializer;
+import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
@@ -22,17 +28,20 @@ import org.apache.kafka.streams.state.internals.CacheFlushListener;
 import org.apache.kafka.streams.state.internals.CachedStateStore;
 
 /**
- * A key-value store whose busiest values the stream thread keeps decoded, and writes to the logged
- * store beneath it now and then (at each publish and before each commit) instead of at every
- * change.
+ * A key-value store whose busiest values the stream thread keeps decoded, publishes to queries as
+ * in-memory snapshots now and then, and writes to the logged store beneath it only before each
+ * commit (or when it needs the room), instead of at every change.
  *
  * <p>Why: a busy hourly row changes at every event of its series, and encoding it (three latency
- * sketches) and putting it through the record cache at every change cost about half of the stream
- * thread (see docs/BENCHMARKS.md). Here a change only marks the decoded value dirty; the dirty
- * values are encoded and written to the inner store (RocksDB, with its changelog) when the
- * processor publishes, and when Kafka Streams flushes the task's caches, which it does before every
- * commit: under exactly-once, before the transaction that also commits the input offsets. So the
- * changelog and the committed offsets always agree, as with Kafka's own record cache.
+ * sketches) at every change, or even at every publish, cost a quarter to a half of the stream
+ * thread (see docs/BENCHMARKS.md). Here a change only marks the decoded value changed. The
+ * processor {@linkplain #publish() publishes} on a short wall-clock schedule: each value changed
+ * since the last publish is copied (a few array copies, no encoding) into a map that queries read
+ * before the inner store. Before every commit, Kafka Streams flushes the task's caches: the values
+ * changed since the last commit are then encoded and written, in one batch, to the inner store
+ * (RocksDB, with its changelog), under exactly-once before the transaction that also commits the
+ * input offsets, so the changelog and the committed offsets always agree, as with Kafka's own
+ * record cache; and their snapshots are dropped, the inner store now holding them or newer.
  *
  * <p>The hook is Kafka Streams' {@link CachedStateStore}, an internal interface: its record cache
  * implements it, and the state manager calls {@link #flushCache()} on every registered store that
@@ -43,40 +52,65 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * the changelog, so an upgrade of Kafka Streams that changed this would fail the build rather than
  * lose data; the crash-recovery and scale-out integration tests exercise the other paths.
  *
- * <p>Threads: the stream thread owns the decoded values ({@link #read}, {@link #write}); queries
- * from other threads ({@link ReadOnlyKeyValueStore}) read the inner store, so they see the values
- * as of the last write-back. The processors write back on a short wall-clock schedule too (the
- * publish interval), so that what queries see does not wait for the (longer) commit interval.
+ * <p>Threads: the stream thread owns the decoded values ({@link #read}, {@link #write}, {@link
+ * #publish}). Queries from other threads ({@link ReadOnlyKeyValueStore}) see the published
+ * snapshots over the inner store, so each value as of the last publish or newer; a snapshot is
+ * never changed once published, and readers must not change what they are given. Each query reads
+ * the snapshots before the inner store, and the stream thread writes a value to the inner store
+ * before dropping its snapshot, so no query sees a value older than one published before it
+ * started. The IQv2 {@link #query} reads the inner store only: values as of the last commit.
  *
  * <p>Failure: a task closed dirty (any exception under exactly-once) aborts its transaction and its
- * state is wiped and restored from the changelog; whatever was written back or dropped on the way
- * out, nothing of the uncommitted input survives. At most {@code maxEntries} values are kept; the
- * least recently used is written back early when a new one needs room (harmless: the inner store
- * was written at every change before).
+ * state is wiped and restored from the changelog; the decoded values and snapshots are dropped, so
+ * nothing of the uncommitted input survives. At most {@code maxEntries} values are kept; the least
+ * recently used is written to the inner store early when a new one needs room.
  */
 public final class WriteBackStore<K, V>
     implements StateStore, ReadOnlyKeyValueStore<K, V>, CachedStateStore<K, V> {
 
   private static final class Slot<V> {
     V value;
-    boolean dirty;
 
-    Slot(V value, boolean dirty) {
+    /** Changed since the last publish. */
+    boolean unpublished;
+
+    /** Changed since it was last written to the inner store. */
+    boolean unwritten;
+
+    Slot(V value, boolean changed) {
       this.value = value;
-      this.dirty = dirty;
+      this.unpublished = changed;
+      this.unwritten = changed;
     }
   }
 
   private final KeyValueStore<K, V> inner;
+  private final Serializer<K> keyBytes;
+  private final UnaryOperator<V> snapshot;
   private final int maxEntries;
   private final LinkedHashMap<K, Slot<V>> slots;
-  private int dirtyCount;
+  private int unwrittenCount;
 
-  WriteBackStore(KeyValueStore<K, V> inner, int maxEntries) {
+  /** Snapshots of the values published and not yet written, by key bytes (the inner order). */
+  private final ConcurrentSkipListMap<Bytes, KeyValue<K, V>> published =
+      new ConcurrentSkipListMap<>();
+
+  /**
+   * @param keyBytes the inner store's key serializer: the snapshots are ordered by its bytes, as
+   *     RocksDB orders the keys (it must not depend on the topic it is given)
+   * @param snapshot a deep copy of a value, which the stream thread will not change again
+   */
+  WriteBackStore(
+      KeyValueStore<K, V> inner,
+      Serializer<K> keyBytes,
+      UnaryOperator<V> snapshot,
+      int maxEntries) {
     if (maxEntries < 1) {
       throw new IllegalArgumentException("maxEntries must be at least 1, not " + maxEntries);
     }
     this.inner = inner;
+    this.keyBytes = keyBytes;
+    this.snapshot = snapshot;
     this.maxEntries = maxEntries;
     this.slots = new LinkedHashMap<>(Math.min(maxEntries, 1024) * 2, 0.75f, true);
   }
@@ -84,8 +118,8 @@ public final class WriteBackStore<K, V>
   // --- the stream thread's view ---
 
   /**
-   * The current value of {@code key}, written or not (null when absent). The caller may change the
-   * returned value in place, provided it then calls {@link #write} with it (or its successor).
+   * The current value of {@code key}, published or not (null when absent). The caller may change
+   * the returned value in place, provided it then calls {@link #write} with it (or its successor).
    */
   public V read(K key) {
     Slot<V> slot = slots.get(key);
@@ -100,7 +134,10 @@ public final class WriteBackStore<K, V>
     return value;
   }
 
-  /** Sets the value of {@code key}; it reaches the inner store at the next commit at the latest. */
+  /**
+   * Sets the value of {@code key}; queries see it from the next publish, and it reaches the inner
+   * store at the next commit at the latest.
+   */
   public void write(K key, V value) {
     if (value == null) {
       throw new IllegalArgumentException("null value for " + key + ": deletes are not supported");
@@ -109,19 +146,41 @@ public final class WriteBackStore<K, V>
     if (slot == null) {
       makeRoom();
       slots.put(key, new Slot<>(value, true));
-      dirtyCount++;
+      unwrittenCount++;
       return;
     }
     slot.value = value;
-    if (!slot.dirty) {
-      slot.dirty = true;
-      dirtyCount++;
+    slot.unpublished = true;
+    if (!slot.unwritten) {
+      slot.unwritten = true;
+      unwrittenCount++;
     }
   }
 
-  /** Values changed since their last write-back. */
+  /** Values changed since they were last written to the inner store. */
   int dirtyCount() {
-    return dirtyCount;
+    return unwrittenCount;
+  }
+
+  /** Snapshots published and not yet written to the inner store. */
+  int publishedCount() {
+    return published.size();
+  }
+
+  /**
+   * Makes every value changed since the last publish visible to queries, as a snapshot. It is not
+   * yet committed: a crash before the next commit rolls it back, as it does every effect of the
+   * records not yet committed, and those records are processed again.
+   */
+  public void publish() {
+    for (Map.Entry<K, Slot<V>> e : slots.entrySet()) {
+      Slot<V> slot = e.getValue();
+      if (slot.unpublished) {
+        K key = e.getKey();
+        published.put(bytes(key), KeyValue.pair(key, snapshot.apply(slot.value)));
+        slot.unpublished = false;
+      }
+    }
   }
 
   private void makeRoom() {
@@ -130,43 +189,59 @@ public final class WriteBackStore<K, V>
     }
     Iterator<Map.Entry<K, Slot<V>>> eldest = slots.entrySet().iterator();
     Map.Entry<K, Slot<V>> e = eldest.next();
-    if (e.getValue().dirty) {
+    if (e.getValue().unwritten) {
       inner.put(e.getKey(), e.getValue().value);
-      dirtyCount--;
+      unwrittenCount--;
+      published.remove(bytes(e.getKey()));
     }
     eldest.remove();
   }
 
-  /** Writes every dirty value to the inner store (and so to its changelog), in one batch. */
+  /**
+   * Writes every value changed since it was last written to the inner store (and so to its
+   * changelog), in one batch, then drops their snapshots.
+   */
   @Override
   public void flushCache() {
-    if (dirtyCount == 0) {
+    if (unwrittenCount == 0) {
       return;
     }
-    List<KeyValue<K, V>> batch = new ArrayList<>(dirtyCount);
+    List<KeyValue<K, V>> batch = new ArrayList<>(unwrittenCount);
     for (Map.Entry<K, Slot<V>> e : slots.entrySet()) {
       Slot<V> slot = e.getValue();
-      if (slot.dirty) {
+      if (slot.unwritten) {
         batch.add(KeyValue.pair(e.getKey(), slot.value));
       }
     }
     inner.putAll(batch);
     for (Slot<V> slot : slots.values()) {
-      slot.dirty = false;
+      slot.unwritten = false;
+      slot.unpublished = false;
     }
-    dirtyCount = 0;
+    unwrittenCount = 0;
+    // Only now: a query that misses a snapshot finds the value (or a newer one) in the inner store.
+    for (KeyValue<K, V> kv : batch) {
+      published.remove(bytes(kv.key));
+    }
   }
 
-  /** Forgets every decoded value, dirty ones included (as Kafka's record cache does). */
+  /**
+   * Forgets every decoded value and snapshot, changed ones included (as Kafka's record cache does).
+   */
   @Override
   public void clearCache() {
     slots.clear();
-    dirtyCount = 0;
+    published.clear();
+    unwrittenCount = 0;
   }
 
   @Override
   public boolean setFlushListener(CacheFlushListener<K, V> listener, boolean sendOldValues) {
     return false;
+  }
+
+  private Bytes bytes(K key) {
+    return Bytes.wrap(keyBytes.serialize(null, key));
   }
 
   // --- the state store ---
@@ -230,40 +305,152 @@ public final class WriteBackStore<K, V>
     return inner.isOpen();
   }
 
-  // --- queries from any thread: the inner store, as of the last write-back ---
+  // --- queries from any thread: the published snapshots over the inner store ---
 
   @Override
   public V get(K key) {
-    return inner.get(key);
+    KeyValue<K, V> kv = published.get(bytes(key));
+    return kv != null ? kv.value : inner.get(key);
   }
 
   @Override
   public KeyValueIterator<K, V> range(K from, K to) {
-    return inner.range(from, to);
+    if (from != null && to != null && bytes(from).compareTo(bytes(to)) > 0) {
+      return inner.range(from, to); // empty, as Kafka Streams answers an inverted range
+    }
+    return new Merged(snapshots(from, to, false), inner.range(from, to), false);
   }
 
   @Override
   public KeyValueIterator<K, V> reverseRange(K from, K to) {
-    return inner.reverseRange(from, to);
+    if (from != null && to != null && bytes(from).compareTo(bytes(to)) > 0) {
+      return inner.reverseRange(from, to);
+    }
+    return new Merged(snapshots(from, to, true), inner.reverseRange(from, to), true);
   }
 
   @Override
   public KeyValueIterator<K, V> all() {
-    return inner.all();
+    return new Merged(snapshots(null, null, false), inner.all(), false);
   }
 
   @Override
   public KeyValueIterator<K, V> reverseAll() {
-    return inner.reverseAll();
+    return new Merged(snapshots(null, null, true), inner.reverseAll(), true);
   }
 
   @Override
   public <S extends Serializer<P>, P> KeyValueIterator<K, V> prefixScan(P prefix, S serializer) {
-    return inner.prefixScan(prefix, serializer);
+    Bytes p = Bytes.wrap(serializer.serialize(null, prefix));
+    List<KeyValue<Bytes, KeyValue<K, V>>> matching = new ArrayList<>();
+    for (Map.Entry<Bytes, KeyValue<K, V>> e : published.tailMap(p, true).entrySet()) {
+      if (!startsWith(e.getKey(), p)) {
+        break;
+      }
+      matching.add(KeyValue.pair(e.getKey(), e.getValue()));
+    }
+    return new Merged(matching, inner.prefixScan(prefix, serializer), false);
   }
 
   @Override
   public long approximateNumEntries() {
     return inner.approximateNumEntries();
+  }
+
+  private static boolean startsWith(Bytes b, Bytes prefix) {
+    byte[] x = b.get();
+    byte[] p = prefix.get();
+    return x.length >= p.length && Arrays.equals(x, 0, p.length, p, 0, p.length);
+  }
+
+  /** The snapshots with keys in {@code [from, to]} (null: unbounded), copied in key order. */
+  private List<KeyValue<Bytes, KeyValue<K, V>>> snapshots(K from, K to, boolean reverse) {
+    NavigableMap<Bytes, KeyValue<K, V>> m = published;
+    if (from != null) {
+      m = m.tailMap(bytes(from), true);
+    }
+    if (to != null) {
+      m = m.headMap(bytes(to), true);
+    }
+    if (reverse) {
+      m = m.descendingMap();
+    }
+    List<KeyValue<Bytes, KeyValue<K, V>>> out = new ArrayList<>();
+    m.forEach((k, v) -> out.add(KeyValue.pair(k, v)));
+    return out;
+  }
+
+  /**
+   * The snapshots (read first) merged, in key order, with an iterator of the inner store; a
+   * snapshot replaces the inner value of its key.
+   */
+  private final class Merged implements KeyValueIterator<K, V> {
+    private final List<KeyValue<Bytes, KeyValue<K, V>>> snapshots;
+    private final KeyValueIterator<K, V> stored;
+    private final int direction;
+    private int next;
+    private KeyValue<K, V> pending;
+
+    Merged(
+        List<KeyValue<Bytes, KeyValue<K, V>>> snapshots,
+        KeyValueIterator<K, V> stored,
+        boolean reverse) {
+      this.snapshots = snapshots;
+      this.stored = stored;
+      this.direction = reverse ? -1 : 1;
+    }
+
+    @Override
+    public boolean hasNext() {
+      if (pending != null) {
+        return true;
+      }
+      while (stored.hasNext() || next < snapshots.size()) {
+        if (!stored.hasNext()) {
+          pending = snapshots.get(next++).value;
+          return true;
+        }
+        if (next == snapshots.size()) {
+          pending = stored.next();
+          return true;
+        }
+        KeyValue<Bytes, KeyValue<K, V>> s = snapshots.get(next);
+        int order = direction * s.key.compareTo(bytes(stored.peekNextKey()));
+        if (order <= 0) {
+          next++;
+          if (order == 0) {
+            stored.next(); // replaced by its snapshot
+          }
+          pending = s.value;
+        } else {
+          pending = stored.next();
+        }
+        return true;
+      }
+      return false;
+    }
+
+    @Override
+    public KeyValue<K, V> next() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      KeyValue<K, V> kv = pending;
+      pending = null;
+      return kv;
+    }
+
+    @Override
+    public K peekNextKey() {
+      if (!hasNext()) {
+        throw new NoSuchElementException();
+      }
+      return pending.key;
+    }
+
+    @Override
+    public void close() {
+      stored.close();
+    }
   }
 }

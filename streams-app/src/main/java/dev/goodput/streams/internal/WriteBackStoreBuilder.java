@@ -1,6 +1,7 @@
 package dev.goodput.streams.internal;
 
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
@@ -14,12 +15,22 @@ import org.apache.kafka.streams.state.Stores;
 public final class WriteBackStoreBuilder<K, V> implements StoreBuilder<WriteBackStore<K, V>> {
 
   private final StoreBuilder<KeyValueStore<K, V>> inner;
+  private final Serde<K> keys;
+  private final UnaryOperator<V> snapshot;
   private final int maxEntries;
 
-  public WriteBackStoreBuilder(String name, Serde<K> keys, Serde<V> values, int maxEntries) {
+  /**
+   * @param snapshot a deep copy of a value (the identity for an immutable one): what queries see of
+   *     a published value while the stream thread goes on changing its own
+   * @param maxEntries how many values the stream thread keeps decoded
+   */
+  public WriteBackStoreBuilder(
+      String name, Serde<K> keys, Serde<V> values, UnaryOperator<V> snapshot, int maxEntries) {
     this.inner =
         Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(name), keys, values)
             .withCachingDisabled();
+    this.keys = keys;
+    this.snapshot = snapshot;
     this.maxEntries = maxEntries;
   }
 
@@ -52,7 +63,7 @@ public final class WriteBackStoreBuilder<K, V> implements StoreBuilder<WriteBack
 
   @Override
   public WriteBackStore<K, V> build() {
-    return new WriteBackStore<>(inner.build(), maxEntries);
+    return new WriteBackStore<>(inner.build(), keys.serializer(), snapshot, maxEntries);
   }
 
   @Override

@@ -44,15 +44,21 @@ class WriteBackStoreTest {
 
   @TempDir Path stateDir;
 
+  private static KeyValueStore<String, Long> inMemory(String name) {
+    return Stores.keyValueStoreBuilder(
+            Stores.inMemoryKeyValueStore(name), Serdes.String(), Serdes.Long())
+        .withLoggingDisabled()
+        .withCachingDisabled()
+        .build();
+  }
+
   /** A write-back store over an in-memory store without changelog, initialised for a unit test. */
   private static WriteBackStore<String, Long> store(int maxEntries) {
-    KeyValueStore<String, Long> inner =
-        Stores.keyValueStoreBuilder(
-                Stores.inMemoryKeyValueStore("counts"), Serdes.String(), Serdes.Long())
-            .withLoggingDisabled()
-            .withCachingDisabled()
-            .build();
-    WriteBackStore<String, Long> store = new WriteBackStore<>(inner, maxEntries);
+    KeyValueStore<String, Long> inner = inMemory("counts");
+    return init(new WriteBackStore<>(inner, Serdes.String().serializer(), v -> v, maxEntries));
+  }
+
+  private static <K, V> WriteBackStore<K, V> init(WriteBackStore<K, V> store) {
     MockProcessorContext<Void, Void> context = new MockProcessorContext<>();
     store.init(context.getStateStoreContext(), store);
     return store;
@@ -67,8 +73,10 @@ class WriteBackStoreTest {
   }
 
   @Test
-  void queriesSeeValuesOnlyOnceWrittenBackAndTheStreamThreadSeesThemAtOnce() {
-    WriteBackStore<String, Long> store = store(8);
+  void queriesSeeValuesOncePublishedAndTheInnerStoreOnlyAfterTheFlush() {
+    KeyValueStore<String, Long> inner = inMemory("counts");
+    WriteBackStore<String, Long> store =
+        init(new WriteBackStore<>(inner, Serdes.String().serializer(), v -> v, 8));
     store.write("a", 1L);
     store.write("a", 2L);
     store.write("b", 5L);
@@ -79,15 +87,51 @@ class WriteBackStoreTest {
     assertThat(contents(store)).isEmpty();
     assertThat(store.dirtyCount()).isEqualTo(2);
 
-    store.flushCache();
+    store.publish();
     assertThat(contents(store)).containsExactly(Map.entry("a", 2L), Map.entry("b", 5L));
-    assertThat(store.dirtyCount()).isZero();
+    assertThat(store.get("a")).isEqualTo(2L);
+    assertThat(inner.get("a")).isNull();
+    assertThat(store.publishedCount()).isEqualTo(2);
 
-    // Flushing again writes nothing new; a change after it is again invisible until the next.
+    // A change after the publish is invisible until the next publish or flush.
     store.write("b", 6L);
     assertThat(store.get("b")).isEqualTo(5L);
     store.flushCache();
-    assertThat(store.get("b")).isEqualTo(6L);
+    assertThat(contents(store)).containsExactly(Map.entry("a", 2L), Map.entry("b", 6L));
+    assertThat(inner.get("a")).isEqualTo(2L);
+    assertThat(inner.get("b")).isEqualTo(6L);
+    assertThat(store.dirtyCount()).isZero();
+    assertThat(store.publishedCount()).isZero();
+
+    // Flushing again writes nothing new.
+    store.flushCache();
+    assertThat(contents(store)).containsExactly(Map.entry("a", 2L), Map.entry("b", 6L));
+  }
+
+  /** A published value is a snapshot: changing the kept value in place does not reach queries. */
+  @Test
+  void aPublishedValueIsACopyThatLaterChangesDoNotReach() {
+    KeyValueStore<String, long[]> inner =
+        Stores.keyValueStoreBuilder(
+                Stores.inMemoryKeyValueStore("arrays"),
+                Serdes.String(),
+                Serdes.serdeFrom(
+                    (topic, v) -> java.nio.ByteBuffer.allocate(8).putLong(v[0]).array(),
+                    (topic, b) -> new long[] {java.nio.ByteBuffer.wrap(b).getLong()}))
+            .withLoggingDisabled()
+            .withCachingDisabled()
+            .build();
+    WriteBackStore<String, long[]> store =
+        init(new WriteBackStore<>(inner, Serdes.String().serializer(), long[]::clone, 8));
+    long[] kept = {1};
+    store.write("a", kept);
+    store.publish();
+    kept[0] = 2;
+    store.write("a", kept);
+
+    assertThat(store.get("a")).containsExactly(1);
+    store.publish();
+    assertThat(store.get("a")).containsExactly(2);
   }
 
   @Test
@@ -115,8 +159,11 @@ class WriteBackStoreTest {
     store.flushCache();
     store.write("a", 2L);
     store.write("b", 7L);
+    store.publish();
     store.clearCache();
 
+    assertThat(contents(store)).containsExactly(Map.entry("a", 1L));
+    assertThat(store.publishedCount()).isZero();
     assertThat(store.read("a")).isEqualTo(1L);
     assertThat(store.read("b")).isNull();
     assertThat(store.dirtyCount()).isZero();
@@ -132,7 +179,7 @@ class WriteBackStoreTest {
     assertThatThrownBy(() -> store.write("a", null))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("deletes are not supported");
-    assertThatThrownBy(() -> new WriteBackStore<>(null, 0))
+    assertThatThrownBy(() -> new WriteBackStore<String, Long>(null, null, v -> v, 0))
         .hasMessageContaining("maxEntries must be at least 1");
   }
 
@@ -148,7 +195,8 @@ class WriteBackStoreTest {
     MockProcessorContext<byte[], Parsed> context =
         new MockProcessorContext<>(props, new TaskId(0, 0), stateDir.toFile());
     WriteBackStore<String, Long> outcomes =
-        new WriteBackStoreBuilder<>(StoreNames.OUTCOMES_INGRESS, Serdes.String(), Serdes.Long(), 4)
+        new WriteBackStoreBuilder<>(
+                StoreNames.OUTCOMES_INGRESS, Serdes.String(), Serdes.Long(), v -> v, 4)
             .withLoggingDisabled()
             .build();
     outcomes.init(context.getStateStoreContext(), outcomes);
@@ -202,7 +250,7 @@ class WriteBackStoreTest {
     topology.addSource("in", new StringDeserializer(), Serdes.Long().deserializer(), "in");
     topology.addProcessor("count", ThreeChangesPerRecord::new, "in");
     topology.addStateStore(
-        new WriteBackStoreBuilder<>("counts", Serdes.String(), Serdes.Long(), 8), "count");
+        new WriteBackStoreBuilder<>("counts", Serdes.String(), Serdes.Long(), v -> v, 8), "count");
     Properties props = new Properties();
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, "wb");
     props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
