@@ -193,6 +193,20 @@ class EventParserTest {
   }
 
   @Test
+  void shouldRejectDuplicateKeysAtAnyDepthAndAmongUnknownFields() {
+    assertThat(reason("{\"x\":1," + MINIMAL + ",\"x\":2}"))
+        .isEqualTo("not valid JSON: Duplicate field 'x'");
+    assertThat(reason("{" + MINIMAL + ",\"attributes\":{\"a\":\"1\",\"a\":\"2\"}}"))
+        .isEqualTo("not valid JSON: Duplicate field 'a'");
+    assertThat(reason("{" + MINIMAL + ",\"ext\":[{\"k\":{\"y\":1,\"y\":[]}}]}"))
+        .isEqualTo("not valid JSON: Duplicate field 'y'");
+    // The same name in different objects is no duplicate.
+    assertThat(
+            valid("{" + MINIMAL + ",\"ext\":{\"tenant\":{\"tenant\":[{\"tenant\":1}]}}}").tenant())
+        .isEqualTo("acme");
+  }
+
+  @Test
   void shouldCountStringLengthInCharactersNotBytes() {
     String tenant128 = "\u00e9".repeat(128);
     assertThat(valid("{" + MINIMAL.replace("acme", tenant128) + "}").tenant()).isEqualTo(tenant128);
