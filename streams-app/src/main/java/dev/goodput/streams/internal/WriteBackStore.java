@@ -77,6 +77,9 @@ public final class WriteBackStore<K, V>
     /** Changed since it was last written to the inner store. */
     boolean unwritten;
 
+    /** The key's bytes, once published (the snapshots' key). */
+    Bytes keyBytes;
+
     Slot(V value, boolean changed) {
       this.value = value;
       this.unpublished = changed;
@@ -177,7 +180,10 @@ public final class WriteBackStore<K, V>
       Slot<V> slot = e.getValue();
       if (slot.unpublished) {
         K key = e.getKey();
-        published.put(bytes(key), KeyValue.pair(key, snapshot.apply(slot.value)));
+        if (slot.keyBytes == null) {
+          slot.keyBytes = bytes(key);
+        }
+        published.put(slot.keyBytes, KeyValue.pair(key, snapshot.apply(slot.value)));
         slot.unpublished = false;
       }
     }
@@ -189,10 +195,13 @@ public final class WriteBackStore<K, V>
     }
     Iterator<Map.Entry<K, Slot<V>>> eldest = slots.entrySet().iterator();
     Map.Entry<K, Slot<V>> e = eldest.next();
-    if (e.getValue().unwritten) {
-      inner.put(e.getKey(), e.getValue().value);
+    Slot<V> slot = e.getValue();
+    if (slot.unwritten) {
+      inner.put(e.getKey(), slot.value);
       unwrittenCount--;
-      published.remove(bytes(e.getKey()));
+      if (slot.keyBytes != null) {
+        published.remove(slot.keyBytes);
+      }
     }
     eldest.remove();
   }
@@ -214,14 +223,14 @@ public final class WriteBackStore<K, V>
       }
     }
     inner.putAll(batch);
-    for (Slot<V> slot : slots.values()) {
-      slot.unwritten = false;
-      slot.unpublished = false;
-    }
     unwrittenCount = 0;
     // Only now: a query that misses a snapshot finds the value (or a newer one) in the inner store.
-    for (KeyValue<K, V> kv : batch) {
-      published.remove(bytes(kv.key));
+    for (Slot<V> slot : slots.values()) {
+      if (slot.unwritten && slot.keyBytes != null) {
+        published.remove(slot.keyBytes);
+      }
+      slot.unwritten = false;
+      slot.unpublished = false;
     }
   }
 
