@@ -30,7 +30,19 @@ public final class Bench {
   private static final String EOS = StreamsConfig.EXACTLY_ONCE_V2;
   private static final String ALOS = StreamsConfig.AT_LEAST_ONCE;
 
+  /** Warm-up runs at least, whatever the JIT does. */
+  private static final int MIN_WARMUP_RUNS = 2;
+
+  /** Warm-up ends after a run in which the JIT compiled on less than this many cores on average. */
+  static final double QUIET_JIT_CORES = 0.1;
+
   private Bench() {}
+
+  /** The cores the JIT compiled on, on average, in the steady part of a run. */
+  static double jitCores(Throughput.Run run) {
+    double steadySeconds = run.seconds() - run.startupSeconds();
+    return steadySeconds > 0 ? run.steadyCpu().jitMs() / 1000.0 / steadySeconds : Double.NaN;
+  }
 
   /** Runs the phases of {@code settings}, with a progress line per step on {@code progressOut}. */
   public static BenchReport run(BenchSettings settings, PrintStream progressOut)
@@ -63,6 +75,8 @@ public final class Bench {
         t.workload(),
         t.ceiling(),
         t.ceilingRuns(),
+        t.floor(),
+        t.floorRuns(),
         t.warmup(),
         t.eos(),
         t.alos(),
@@ -78,11 +92,14 @@ public final class Bench {
       WorkloadInfo workload,
       Measure ceiling,
       List<Throughput.CeilingRun> ceilingRuns,
+      Measure floor,
+      List<Throughput.CeilingRun> floorRuns,
       List<Throughput.Run> warmup,
       ThroughputResult eos,
       ThroughputResult alos,
       ThroughputResult two) {
-    static final Throughputs NONE = new Throughputs(null, null, null, List.of(), null, null, null);
+    static final Throughputs NONE =
+        new Throughputs(null, null, null, null, null, List.of(), null, null, null);
   }
 
   /**
@@ -147,13 +164,46 @@ public final class Bench {
       ThroughputResult alos = null;
       ThroughputResult two = null;
       if (settings.runs(Phase.THROUGHPUT) || settings.runs(Phase.SCALING)) {
-        // The JIT compiles for tens of seconds of CPU at first, on one of few cores: the measured
-        // runs start with compiled code, as a long-running pipeline has.
+        // The JIT compiles for tens of seconds of CPU at first, on one of few cores, and goes on
+        // recompiling for several runs: the measured runs start once it is quiet, as in a
+        // long-running pipeline.
         for (int r = 1; r <= settings.warmupRuns(); r++) {
-          warmup.add(
+          Throughput.Run run =
               pipelineRun(
-                  broker, "bench-warmup-" + r, EOS, 1, settings, loaded, stateRoot, progress, -r));
+                  broker, "bench-warmup-" + r, EOS, 1, settings, loaded, stateRoot, progress, -r);
+          warmup.add(run);
+          double jitCores = jitCores(run);
+          if (r >= Math.min(MIN_WARMUP_RUNS, settings.warmupRuns()) && jitCores < QUIET_JIT_CORES) {
+            progress.detail(
+                "the JIT used %.2f cores in that run (under %.2f): warm-up done",
+                jitCores, QUIET_JIT_CORES);
+            break;
+          }
         }
+      }
+      Measure floor = null;
+      List<Throughput.CeilingRun> floorRuns = null;
+      if (settings.runs(Phase.CEILING)) {
+        // After the warm-up runs: the Kafka Streams runtime is compiled by then, as in the
+        // pipeline's measured runs.
+        floorRuns = new ArrayList<>();
+        for (int r = 1; r <= runs; r++) {
+          Throughput.CeilingRun c =
+              StreamsFloor.run(
+                  broker,
+                  "bench-floor-" + r,
+                  EOS,
+                  settings.partitions(),
+                  settings.streamThreads(),
+                  stateRoot,
+                  loaded.records());
+          progress.phase(
+              "Kafka Streams floor run %d/%d (exactly-once, parse only): %,.0f events/s"
+                  + " (CPU: %.2f cores this process, %.2f others)",
+              r, runs, c.eventsPerS(), c.cpu().processCores(), c.cpu().otherCores());
+          floorRuns.add(c);
+        }
+        floor = Measure.of(floorRuns, Throughput.CeilingRun::eventsPerS);
       }
       if (settings.runs(Phase.THROUGHPUT)) {
         eos =
@@ -176,7 +226,8 @@ public final class Bench {
             runs(
                 broker, "bench-two-", EOS, 2, settings, loaded, stateRoot, progress, ceilingMedian);
       }
-      return new Throughputs(workload, ceiling, ceilingRuns, warmup, eos, alos, two);
+      return new Throughputs(
+          workload, ceiling, ceilingRuns, floor, floorRuns, warmup, eos, alos, two);
     }
   }
 

@@ -25,6 +25,8 @@ public record BenchReport(
     WorkloadInfo workload,
     Measure ceilingEventsPerS,
     List<Throughput.CeilingRun> ceilingRuns,
+    Measure streamsFloorEventsPerS,
+    List<Throughput.CeilingRun> streamsFloorRuns,
     List<Throughput.Run> warmupRuns,
     ThroughputResult exactlyOnce,
     ThroughputResult atLeastOnce,
@@ -132,6 +134,15 @@ public record BenchReport(
               "Ceiling: one plain consumer reads + parses",
               rate(ceilingEventsPerS.median()),
               runs(ceilingEventsPerS, BenchReport::k),
+              ""));
+    }
+    if (streamsFloorEventsPerS != null) {
+      rows.add(
+          row(
+              "",
+              "Kafka Streams floor: exactly-once, parse only, no state",
+              rate(streamsFloorEventsPerS.median()),
+              runs(streamsFloorEventsPerS, BenchReport::k),
               ""));
     }
     if (exactlyOnce != null) {
@@ -269,6 +280,18 @@ public record BenchReport(
                 : String.format(Locale.ROOT, "%.2f", t.steadyRatioToCeiling()),
             "",
             eos ? verdict("exactly-once ratio to the ceiling") : ""));
+    if (eos && streamsFloorEventsPerS != null) {
+      rows.add(
+          row(
+              "",
+              "  ratio to the Kafka Streams floor",
+              String.format(
+                  Locale.ROOT,
+                  "%.2f",
+                  t.steadyEventsPerS().median() / streamsFloorEventsPerS.median()),
+              "",
+              ""));
+    }
     rows.add(
         row(
             "",

@@ -11,7 +11,9 @@ import java.util.Set;
  *
  * @param records records pre-loaded for the ceiling, throughput and scaling phases
  * @param runs runs of every measurement; the report gives their median
- * @param warmupRuns exactly-once pipeline runs before the measured ones, not counted
+ * @param warmupRuns at most this many exactly-once pipeline runs before the measured ones, not
+ *     counted: they stop after the first (from the second on) in which the JIT compiled on less
+ *     than a tenth of a core
  * @param tenants tenants of the throughput and freshness traffic (ServeGen skew)
  * @param series sizes (active tenant x model series) of the memory and scrape phases
  * @param eventsPerSeries records per series in the memory and scrape phases
@@ -79,12 +81,16 @@ public record BenchSettings(
     }
   }
 
-  /** The full benchmark at its default size: 5 to 10 minutes on a 2-core machine. */
+  /**
+   * The full benchmark at its default size: about 12 minutes on a 2-core machine. Runs are long
+   * enough that the JIT, which compiles for seconds of CPU after every new phase, is a small part
+   * of each; a freshness window holds 200 probes, so its p99 is not just its slowest probe.
+   */
   public static BenchSettings defaults(Path dataDir) {
     return new BenchSettings(
-        120_000,
+        400_000,
         3,
-        2,
+        8,
         1_000,
         List.of(1_000, 10_000, 100_000),
         3,
@@ -93,8 +99,8 @@ public record BenchSettings(
         StreamsAppConfig.DEFAULT_STREAM_THREADS,
         0.5,
         0,
-        5,
-        8,
+        20,
+        20,
         5,
         42,
         EnumSet.allOf(Phase.class),

@@ -80,6 +80,14 @@ class BenchSmokeIT {
               assertThat(c.records()).isEqualTo(10 * RECORDS);
               assertThat(c.valid()).isEqualTo(10 * RECORDS);
             });
+    // And the Kafka Streams floor parsed every record once, in one pass
+    assertThat(report.streamsFloorRuns())
+        .singleElement()
+        .satisfies(
+            c -> {
+              assertThat(c.records()).isEqualTo(RECORDS);
+              assertThat(c.valid()).isEqualTo(RECORDS);
+            });
 
     // And every pipeline run decided every record, once: resends as duplicates, the rest accepted
     Throughput.Counts expected =
