@@ -2,13 +2,13 @@ package dev.goodput.streams.internal;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
 import java.util.NoSuchElementException;
-import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serializer;
@@ -94,9 +94,12 @@ public final class WriteBackStore<K, V>
   private final LinkedHashMap<K, Slot<V>> slots;
   private int unwrittenCount;
 
-  /** Snapshots of the values published and not yet written, by key bytes (the inner order). */
-  private final ConcurrentSkipListMap<Bytes, KeyValue<K, V>> published =
-      new ConcurrentSkipListMap<>();
+  /**
+   * Snapshots of the values published and not yet written, by key bytes (the inner order). A hash
+   * map, sorted only by the (rare) queries that iterate: the stream thread puts into it at every
+   * publish.
+   */
+  private final ConcurrentHashMap<Bytes, KeyValue<K, V>> published = new ConcurrentHashMap<>();
 
   /**
    * @param keyBytes the inner store's key serializer: the snapshots are ordered by its bytes, as
@@ -352,12 +355,13 @@ public final class WriteBackStore<K, V>
   public <S extends Serializer<P>, P> KeyValueIterator<K, V> prefixScan(P prefix, S serializer) {
     Bytes p = Bytes.wrap(serializer.serialize(null, prefix));
     List<KeyValue<Bytes, KeyValue<K, V>>> matching = new ArrayList<>();
-    for (Map.Entry<Bytes, KeyValue<K, V>> e : published.tailMap(p, true).entrySet()) {
-      if (!startsWith(e.getKey(), p)) {
-        break;
-      }
-      matching.add(KeyValue.pair(e.getKey(), e.getValue()));
-    }
+    published.forEach(
+        (k, v) -> {
+          if (startsWith(k, p)) {
+            matching.add(KeyValue.pair(k, v));
+          }
+        });
+    matching.sort(BY_KEY);
     return new Merged(matching, inner.prefixScan(prefix, serializer), false);
   }
 
@@ -365,6 +369,8 @@ public final class WriteBackStore<K, V>
   public long approximateNumEntries() {
     return inner.approximateNumEntries();
   }
+
+  private static final Comparator<KeyValue<Bytes, ?>> BY_KEY = (a, b) -> a.key.compareTo(b.key);
 
   private static boolean startsWith(Bytes b, Bytes prefix) {
     byte[] x = b.get();
@@ -374,24 +380,23 @@ public final class WriteBackStore<K, V>
 
   /** The snapshots with keys in {@code [from, to]} (null: unbounded), copied in key order. */
   private List<KeyValue<Bytes, KeyValue<K, V>>> snapshots(K from, K to, boolean reverse) {
-    NavigableMap<Bytes, KeyValue<K, V>> m = published;
-    if (from != null) {
-      m = m.tailMap(bytes(from), true);
-    }
-    if (to != null) {
-      m = m.headMap(bytes(to), true);
-    }
-    if (reverse) {
-      m = m.descendingMap();
-    }
+    Bytes lo = from == null ? null : bytes(from);
+    Bytes hi = to == null ? null : bytes(to);
     List<KeyValue<Bytes, KeyValue<K, V>>> out = new ArrayList<>();
-    m.forEach((k, v) -> out.add(KeyValue.pair(k, v)));
+    published.forEach(
+        (k, v) -> {
+          if ((lo == null || k.compareTo(lo) >= 0) && (hi == null || k.compareTo(hi) <= 0)) {
+            out.add(KeyValue.pair(k, v));
+          }
+        });
+    out.sort(reverse ? BY_KEY.reversed() : BY_KEY);
     return out;
   }
 
   /**
-   * The snapshots (read first) merged, in key order, with an iterator of the inner store; a
-   * snapshot replaces the inner value of its key.
+   * The snapshots merged, in key order, with an iterator of the inner store; a snapshot replaces
+   * the inner value of its key. The callers read the snapshots before they open the iterator (Java
+   * evaluates arguments from left to right).
    */
   private final class Merged implements KeyValueIterator<K, V> {
     private final List<KeyValue<Bytes, KeyValue<K, V>>> snapshots;
