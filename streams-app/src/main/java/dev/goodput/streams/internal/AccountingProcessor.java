@@ -16,7 +16,9 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -56,6 +58,12 @@ public final class AccountingProcessor
   private CatalogView catalog;
 
   /**
+   * Hours known to be marked pending in the store since the last ledger step (which unmarks them);
+   * cleared with it, and at init (a task started, restored or revived after a failure).
+   */
+  private final Set<UsageKey> markedPending = new HashSet<>();
+
+  /**
    * @param publishIntervalMs how often the changed rows, totals and counts are written to their
    *     stores for queries (each commit writes them too)
    */
@@ -75,6 +83,7 @@ public final class AccountingProcessor
   @Override
   public void init(ProcessorContext<String, byte[]> context) {
     this.context = context;
+    markedPending.clear();
     ledgerPending = context.getStateStore(StoreNames.LEDGER_PENDING);
     ledgerRevisions = context.getStateStore(StoreNames.LEDGER_REVISIONS);
     context.schedule(
@@ -143,8 +152,11 @@ public final class AccountingProcessor
     totals.write(series, newTotal);
     // An hour is marked pending when its row is created, and stays so until its record is written
     // after it closes; only a new row or an event late for a closed hour needs marking again, and
-    // only if it is not still marked (a put into the cached store costs more than a get).
-    if ((row == null || mayHaveBeenWritten(hourKey)) && ledgerPending.get(hourKey) == null) {
+    // only if it is not still marked: known here since the last ledger step, else asked of the
+    // store (a put into the cached store costs more than a get, a get more than the set).
+    if ((row == null || mayHaveBeenWritten(hourKey))
+        && markedPending.add(hourKey)
+        && ledgerPending.get(hourKey) == null) {
       ledgerPending.put(hourKey, PENDING);
     }
 
@@ -157,6 +169,7 @@ public final class AccountingProcessor
    * record and its revision commit together.
    */
   private void writeLedger(long nowMs) {
+    markedPending.clear();
     List<UsageKey> due = new ArrayList<>();
     try (KeyValueIterator<UsageKey, byte[]> it = ledgerPending.all()) {
       while (it.hasNext()) {

@@ -110,9 +110,29 @@ class LedgerTopologyTest {
     fx.driver.advanceWallClockTime(Duration.ofMinutes(5));
     assertThat(fx.ledger.readRecordsToList()).isEmpty();
 
+    // When two more late events of hour 10 arrive between two ledger steps, then one after
+    fx.pipe(event("late2", H10.plusSeconds(3001), 100));
+    fx.pipe(event("late3", H10.plusSeconds(3002), 10));
+    fx.driver.advanceWallClockTime(Duration.ofSeconds(10));
+    List<TestRecord<String, byte[]>> third = fx.ledger.readRecordsToList();
+    fx.pipe(event("late4", H10.plusSeconds(3003), 1));
+    fx.driver.advanceWallClockTime(Duration.ofSeconds(10));
+    List<TestRecord<String, byte[]>> fourth = fx.ledger.readRecordsToList();
+
+    // Then each ledger step writes one new revision of hour 10 with every event so far
+    assertThat(third).hasSize(1);
+    JsonNode r3 = JSON.readTree(third.get(0).value());
+    assertThat(r3.get("revision").asLong()).isEqualTo(3);
+    assertThat(r3.get("input_tokens").asLong()).isEqualTo(3610);
+    assertThat(fourth).hasSize(1);
+    JsonNode r4 = JSON.readTree(fourth.get(0).value());
+    assertThat(r4.get("revision").asLong()).isEqualTo(4);
+    assertThat(r4.get("input_tokens").asLong()).isEqualTo(3611);
+    r2 = r4;
+
     // And the latest revisions sum to what the API reports
     List<HourlyUsage> hours = fx.queries.hourly("acme", 0, Long.MAX_VALUE);
-    assertThat(hours).extracting(h -> h.counters().inputTokens()).containsExactly(3500L, 4000L);
+    assertThat(hours).extracting(h -> h.counters().inputTokens()).containsExactly(3611L, 4000L);
     assertThat(
             new BigDecimal(r2.get("cost").asText()).add(new BigDecimal(h11.get("cost").asText())))
         .isEqualByComparingTo(hours.get(0).counters().cost().add(hours.get(1).counters().cost()));
