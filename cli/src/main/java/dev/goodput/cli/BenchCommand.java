@@ -32,7 +32,7 @@ import picocli.CommandLine.Spec;
       "Measure this machine with the embedded broker: the ceiling of a plain consumer, the"
           + " pipeline's throughput (exactly-once and at-least-once, 1 and 2 instances), freshness"
           + " to the usage API and /metrics, memory and /metrics render time per active series.",
-      "Takes about 12 minutes at the default size on 2 cores; --quick takes about a minute."
+      "Takes about 15 minutes at the default size on 2 cores; --quick takes about a minute."
     })
 final class BenchCommand implements Callable<Integer> {
 
@@ -64,7 +64,8 @@ final class BenchCommand implements Callable<Integer> {
   @Option(
       names = {"--events", "--records"},
       paramLabel = "N",
-      description = "Records pre-loaded for the throughput phases (default 400,000; quick 20,000).")
+      description =
+          "Records pre-loaded for the throughput phases (default 1,000,000; quick 20,000).")
   Long records;
 
   @Option(

@@ -391,8 +391,9 @@ public final class Bench {
     try (BenchBroker broker =
         BenchBroker.start(settings.dataDir().resolve("broker-profile"), settings.partitions())) {
       progress.phase("profile: an extra exactly-once run with Java Flight Recorder");
-      // Three times the input: enough samples in the recording.
-      Loader.Loaded loaded = load(broker, input(settings), 3 * settings.records(), progress);
+      // Enough samples in the recording: three times the input, up to a million records.
+      long records = Math.min(3 * settings.records(), Math.max(settings.records(), 1_000_000));
+      Loader.Loaded loaded = load(broker, input(settings), records, progress);
       Profile outer = Profile.start(settings.dataDir().resolve("warm-up.jfr"));
       try {
         pipelineRun(

@@ -82,13 +82,13 @@ public record BenchSettings(
   }
 
   /**
-   * The full benchmark at its default size: about 12 minutes on a 2-core machine. Runs are long
+   * The full benchmark at its default size: about 15 minutes on a 2-core machine. Runs are long
    * enough that the JIT, which compiles for seconds of CPU after every new phase, is a small part
    * of each; a freshness window holds 200 probes, so its p99 is not just its slowest probe.
    */
   public static BenchSettings defaults(Path dataDir) {
     return new BenchSettings(
-        400_000,
+        1_000_000,
         3,
         8,
         1_000,
