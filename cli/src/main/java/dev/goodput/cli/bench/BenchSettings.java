@@ -22,7 +22,8 @@ import java.util.Set;
  * @param streamThreads stream threads per pipeline instance (the product's default: the cores)
  * @param freshnessLoad the live rate of the freshness phase, as a share of the exactly-once rate
  * @param freshnessRate the live rate in events/s; 0 derives it from {@code freshnessLoad}
- * @param warmupSeconds live traffic before the freshness windows are measured
+ * @param warmupSeconds length of each freshness warm-up window: they go on before the measured ones
+ *     until the JIT compiled on less than a tenth of a core in one (at most 6)
  * @param windowSeconds length of each freshness window
  * @param scrapeRepeats timed scrapes per pipeline in the scrape phase
  * @param seed seed of every random draw

@@ -10,8 +10,9 @@ import java.nio.file.Path;
 /**
  * CPU used between two points in time, in cores: by this process (broker, pipeline and benchmark
  * alike) and by everything else on the machine (from {@code /proc/stat}; NaN where there is none);
- * and the time this JVM spent compiling (JIT) and collecting garbage meanwhile. A run with other
- * work on the machine, or much compiling, is not comparable; the report shows it.
+ * the CPU time of this JVM's JIT compiler threads (from {@code /proc}; elsewhere the JVM's
+ * compilation time, which is wall time); and the time it spent collecting garbage meanwhile. A run
+ * with other work on the machine, or much compiling, is not comparable; the report shows it.
  */
 record CpuUsage(double processCores, double otherCores, long jitMs, long gcMs) {
 
@@ -25,11 +26,14 @@ record CpuUsage(double processCores, double otherCores, long jitMs, long gcMs) {
       process = os.getProcessCpuTime();
     }
     long[] ticks = ticks();
-    CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
-    long jitMs =
-        jit != null && jit.isCompilationTimeMonitoringSupported()
-            ? jit.getTotalCompilationTime()
-            : 0;
+    long jitMs = compilerCpuMs();
+    if (jitMs < 0) {
+      CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+      jitMs =
+          jit != null && jit.isCompilationTimeMonitoringSupported()
+              ? jit.getTotalCompilationTime()
+              : 0;
+    }
     long gcMs = 0;
     for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
       gcMs += Math.max(0, gc.getCollectionTime());
@@ -55,6 +59,40 @@ record CpuUsage(double processCores, double otherCores, long jitMs, long gcMs) {
       other = Math.max(0, machineCores - processCores);
     }
     return new CpuUsage(processCores, other, to.jitMs() - from.jitMs(), to.gcMs() - from.gcMs());
+  }
+
+  /** Clock ticks per second of {@code /proc}'s CPU times (Linux's USER_HZ). */
+  private static final long TICKS_PER_S = 100;
+
+  /**
+   * CPU time of this JVM's JIT compiler threads (user and system, from {@code
+   * /proc/self/task/}{@code *}{@code /stat}), or -1 where there is no such file. The JVM's own
+   * compilation time is wall time: on a busy machine it counts the waits for a core too.
+   */
+  private static long compilerCpuMs() {
+    try (var tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+      long ticks = 0;
+      for (Path task : tasks) {
+        String stat;
+        try {
+          stat = Files.readString(task.resolve("stat"));
+        } catch (IOException e) {
+          continue; // the thread has ended
+        }
+        int open = stat.indexOf('(');
+        int close = stat.lastIndexOf(')');
+        String name = stat.substring(open + 1, close);
+        if (!name.startsWith("C1 Compiler") && !name.startsWith("C2 Compiler")) {
+          continue;
+        }
+        // After the name: state (field 3), ..., utime (field 14), stime (field 15).
+        String[] f = stat.substring(close + 2).split(" ");
+        ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+      }
+      return ticks * 1000 / TICKS_PER_S;
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   /** Busy and total ticks of all CPUs, or zeros where {@code /proc/stat} cannot be read. */

@@ -85,8 +85,9 @@ public final class StreamsAppConfig extends AbstractConfig {
               100L,
               ConfigDef.Range.between(1, 60_000),
               Importance.MEDIUM,
-              "How often accounted changes are written to the state stores, in milliseconds: the"
-                  + " freshness of the API and /metrics. Each commit writes them too.")
+              "How often accounted changes are published to queries, in milliseconds: the"
+                  + " freshness of the API and /metrics. Each commit also writes them to the state"
+                  + " stores and their changelogs.")
           .define(
               TOPIC_PARTITIONS,
               Type.INT,
