@@ -200,6 +200,10 @@ class EventParserTest {
         .isEqualTo("not valid JSON: Duplicate field 'a'");
     assertThat(reason("{" + MINIMAL + ",\"ext\":[{\"k\":{\"y\":1,\"y\":[]}}]}"))
         .isEqualTo("not valid JSON: Duplicate field 'y'");
+    // Nesting deep enough to overflow a recursive skip is rejected with a reason, not a crash.
+    assertThat(
+            reason("{" + MINIMAL + ",\"ext\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}"))
+        .contains("nesting depth (1001) exceeds the maximum allowed (1000");
     // The same name in different objects is no duplicate.
     assertThat(
             valid("{" + MINIMAL + ",\"ext\":{\"tenant\":{\"tenant\":[{\"tenant\":1}]}}}").tenant())
