@@ -34,8 +34,9 @@ public final class GoodputTopology {
    * Hourly rows kept decoded per task: enough for the rows of the current hours of a task's series
    * (1,000 tenants x 3 models over 6 tasks in the benchmark). A busy row's three sketches hold a
    * few hundred bins each (a few KB in all); at their 2,048-bin cap a row is about 48 KB, so the
-   * bound is 48 MB per task, outside Kafka's memory budgets (measured: docs/BENCHMARKS.md, memory).
-   * A row beyond these is written back early and decoded again when next needed.
+   * bound is 48 MB per task, and as much again for the snapshots published to queries of the rows
+   * changed since the last commit, outside Kafka's memory budgets (measured: docs/BENCHMARKS.md,
+   * memory). A row beyond these is written back early and decoded again when next needed.
    */
   static final int HOURLY_ROWS = 1024;
 
