@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serializer;
@@ -88,7 +89,7 @@ public final class WriteBackStore<K, V>
   }
 
   private final KeyValueStore<K, V> inner;
-  private final Serializer<K> keyBytes;
+  private final Serializer<K> keySerializer;
   private final UnaryOperator<V> snapshot;
   private final int maxEntries;
   private final LinkedHashMap<K, Slot<V>> slots;
@@ -102,20 +103,20 @@ public final class WriteBackStore<K, V>
   private final ConcurrentHashMap<Bytes, KeyValue<K, V>> published = new ConcurrentHashMap<>();
 
   /**
-   * @param keyBytes the inner store's key serializer: the snapshots are ordered by its bytes, as
-   *     RocksDB orders the keys (it must not depend on the topic it is given)
+   * @param keySerializer the inner store's key serializer: the snapshots are ordered by its bytes,
+   *     as RocksDB orders the keys (it must not depend on the topic it is given)
    * @param snapshot a deep copy of a value, which the stream thread will not change again
    */
   WriteBackStore(
       KeyValueStore<K, V> inner,
-      Serializer<K> keyBytes,
+      Serializer<K> keySerializer,
       UnaryOperator<V> snapshot,
       int maxEntries) {
     if (maxEntries < 1) {
       throw new IllegalArgumentException("maxEntries must be at least 1, not " + maxEntries);
     }
     this.inner = inner;
-    this.keyBytes = keyBytes;
+    this.keySerializer = keySerializer;
     this.snapshot = snapshot;
     this.maxEntries = maxEntries;
     this.slots = new LinkedHashMap<>(Math.min(maxEntries, 1024) * 2, 0.75f, true);
@@ -253,7 +254,7 @@ public final class WriteBackStore<K, V>
   }
 
   private Bytes bytes(K key) {
-    return Bytes.wrap(keyBytes.serialize(null, key));
+    return Bytes.wrap(keySerializer.serialize(null, key));
   }
 
   // --- the state store ---
@@ -327,42 +328,29 @@ public final class WriteBackStore<K, V>
 
   @Override
   public KeyValueIterator<K, V> range(K from, K to) {
-    if (from != null && to != null && bytes(from).compareTo(bytes(to)) > 0) {
-      return inner.range(from, to); // empty, as Kafka Streams answers an inverted range
-    }
-    return new Merged(snapshots(from, to, false), inner.range(from, to), false);
+    return ranged(from, to, false);
   }
 
   @Override
   public KeyValueIterator<K, V> reverseRange(K from, K to) {
-    if (from != null && to != null && bytes(from).compareTo(bytes(to)) > 0) {
-      return inner.reverseRange(from, to);
-    }
-    return new Merged(snapshots(from, to, true), inner.reverseRange(from, to), true);
+    return ranged(from, to, true);
   }
 
   @Override
   public KeyValueIterator<K, V> all() {
-    return new Merged(snapshots(null, null, false), inner.all(), false);
+    return new Merged(snapshots(k -> true, false), inner.all(), false);
   }
 
   @Override
   public KeyValueIterator<K, V> reverseAll() {
-    return new Merged(snapshots(null, null, true), inner.reverseAll(), true);
+    return new Merged(snapshots(k -> true, true), inner.reverseAll(), true);
   }
 
   @Override
   public <S extends Serializer<P>, P> KeyValueIterator<K, V> prefixScan(P prefix, S serializer) {
     Bytes p = Bytes.wrap(serializer.serialize(null, prefix));
-    List<KeyValue<Bytes, KeyValue<K, V>>> matching = new ArrayList<>();
-    published.forEach(
-        (k, v) -> {
-          if (startsWith(k, p)) {
-            matching.add(KeyValue.pair(k, v));
-          }
-        });
-    matching.sort(BY_KEY);
-    return new Merged(matching, inner.prefixScan(prefix, serializer), false);
+    return new Merged(
+        snapshots(k -> startsWith(k, p), false), inner.prefixScan(prefix, serializer), false);
   }
 
   @Override
@@ -378,14 +366,27 @@ public final class WriteBackStore<K, V>
     return x.length >= p.length && Arrays.equals(x, 0, p.length, p, 0, p.length);
   }
 
-  /** The snapshots with keys in {@code [from, to]} (null: unbounded), copied in key order. */
-  private List<KeyValue<Bytes, KeyValue<K, V>>> snapshots(K from, K to, boolean reverse) {
+  /** Keys in {@code [from, to]} (null: unbounded), in either direction. */
+  private KeyValueIterator<K, V> ranged(K from, K to, boolean reverse) {
     Bytes lo = from == null ? null : bytes(from);
     Bytes hi = to == null ? null : bytes(to);
+    if (lo != null && hi != null && lo.compareTo(hi) > 0) {
+      // Empty, as Kafka Streams answers an inverted range.
+      return reverse ? inner.reverseRange(from, to) : inner.range(from, to);
+    }
+    List<KeyValue<Bytes, KeyValue<K, V>>> s =
+        snapshots(
+            k -> (lo == null || k.compareTo(lo) >= 0) && (hi == null || k.compareTo(hi) <= 0),
+            reverse);
+    return new Merged(s, reverse ? inner.reverseRange(from, to) : inner.range(from, to), reverse);
+  }
+
+  /** The snapshots whose key bytes {@code in} accepts, copied in key order. */
+  private List<KeyValue<Bytes, KeyValue<K, V>>> snapshots(Predicate<Bytes> in, boolean reverse) {
     List<KeyValue<Bytes, KeyValue<K, V>>> out = new ArrayList<>();
     published.forEach(
         (k, v) -> {
-          if ((lo == null || k.compareTo(lo) >= 0) && (hi == null || k.compareTo(hi) <= 0)) {
+          if (in.test(k)) {
             out.add(KeyValue.pair(k, v));
           }
         });
@@ -395,8 +396,7 @@ public final class WriteBackStore<K, V>
 
   /**
    * The snapshots merged, in key order, with an iterator of the inner store; a snapshot replaces
-   * the inner value of its key. The callers read the snapshots before they open the iterator (Java
-   * evaluates arguments from left to right).
+   * the inner value of its key. The callers read the snapshots before they open the iterator.
    */
   private final class Merged implements KeyValueIterator<K, V> {
     private final List<KeyValue<Bytes, KeyValue<K, V>>> snapshots;
