@@ -33,16 +33,7 @@ public final class Bench {
   /** Warm-up runs at least, whatever the JIT does. */
   private static final int MIN_WARMUP_RUNS = 2;
 
-  /** Warm-up ends after a run in which the JIT compiled on less than this many cores on average. */
-  static final double QUIET_JIT_CORES = 0.1;
-
   private Bench() {}
-
-  /** The cores the JIT compiled on, on average, in the steady part of a run. */
-  static double jitCores(Throughput.Run run) {
-    double steadySeconds = run.seconds() - run.startupSeconds();
-    return steadySeconds > 0 ? run.steadyCpu().jitMs() / 1000.0 / steadySeconds : Double.NaN;
-  }
 
   /** Runs the phases of {@code settings}, with a progress line per step on {@code progressOut}. */
   public static BenchReport run(BenchSettings settings, PrintStream progressOut)
@@ -172,11 +163,12 @@ public final class Bench {
               pipelineRun(
                   broker, "bench-warmup-" + r, EOS, 1, settings, loaded, stateRoot, progress, -r);
           warmup.add(run);
-          double jitCores = jitCores(run);
-          if (r >= Math.min(MIN_WARMUP_RUNS, settings.warmupRuns()) && jitCores < QUIET_JIT_CORES) {
+          double steadySeconds = run.seconds() - run.startupSeconds();
+          if (r >= Math.min(MIN_WARMUP_RUNS, settings.warmupRuns())
+              && run.steadyCpu().jitQuiet(steadySeconds)) {
             progress.detail(
                 "the JIT used %.2f cores in that run (under %.2f): warm-up done",
-                jitCores, QUIET_JIT_CORES);
+                run.steadyCpu().jitCores(steadySeconds), CpuUsage.QUIET_JIT_CORES);
             break;
           }
         }

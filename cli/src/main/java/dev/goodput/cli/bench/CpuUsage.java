@@ -16,6 +16,22 @@ import java.nio.file.Path;
  */
 record CpuUsage(double processCores, double otherCores, long jitMs, long gcMs) {
 
+  /**
+   * Below this many cores of JIT compilation on average, the JIT is quiet: warm-up (of the
+   * throughput runs and of the freshness traffic) ends.
+   */
+  static final double QUIET_JIT_CORES = 0.1;
+
+  /** The cores the JIT compiled on, on average, over {@code seconds}. */
+  double jitCores(double seconds) {
+    return seconds > 0 ? jitMs / 1000.0 / seconds : Double.NaN;
+  }
+
+  /** Whether the JIT compiled on less than {@link #QUIET_JIT_CORES} over {@code seconds}. */
+  boolean jitQuiet(double seconds) {
+    return jitCores(seconds) < QUIET_JIT_CORES;
+  }
+
   /** A point to measure from. */
   record Mark(long wallNs, long processNs, long busyTicks, long allTicks, long jitMs, long gcMs) {}
 

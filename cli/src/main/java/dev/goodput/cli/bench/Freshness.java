@@ -66,7 +66,7 @@ final class Freshness {
 
   /**
    * Warm-up windows at most: they go on until one in which the JIT compiled on less than {@link
-   * Bench#QUIET_JIT_CORES}.
+   * CpuUsage#QUIET_JIT_CORES}.
    */
   static final int MAX_WARMUP_WINDOWS = 6;
 
@@ -160,11 +160,10 @@ final class Freshness {
               sender.window(
                   tenants, seed, duplicateRatio, rateEventsPerS, warmupSeconds, WARMUP_RUN + w);
           sender.drain(fromApi, fromTotals);
-          double jitCores = warm.cpu.jitMs() / 1000.0 / warmupSeconds;
           progress.detail(
               "warm-up %d: %d s at %,.0f events/s (the JIT used %.2f cores)",
-              w, warmupSeconds, rateEventsPerS, jitCores);
-          if (jitCores < Bench.QUIET_JIT_CORES || w == MAX_WARMUP_WINDOWS) {
+              w, warmupSeconds, rateEventsPerS, warm.cpu.jitCores(warmupSeconds));
+          if (warm.cpu.jitQuiet(warmupSeconds) || w == MAX_WARMUP_WINDOWS) {
             break;
           }
         }
