@@ -128,22 +128,14 @@ public record BenchReport(
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"", "metric", "median", "runs", "target"});
     if (ceilingEventsPerS != null) {
-      rows.add(
-          row(
-              "1",
-              "Ceiling: one plain consumer reads + parses",
-              rate(ceilingEventsPerS.median()),
-              runs(ceilingEventsPerS, BenchReport::k),
-              ""));
+      rows.add(rateRow("1", "Ceiling: one plain consumer reads + parses", ceilingEventsPerS));
     }
     if (streamsFloorEventsPerS != null) {
       rows.add(
-          row(
+          rateRow(
               "",
               "Kafka Streams floor: exactly-once, parse only, no state",
-              rate(streamsFloorEventsPerS.median()),
-              runs(streamsFloorEventsPerS, BenchReport::k),
-              ""));
+              streamsFloorEventsPerS));
     }
     if (exactlyOnce != null) {
       throughputRows(rows, "2", exactlyOnce, true);
@@ -261,6 +253,11 @@ public record BenchReport(
       profile.streamThreadLibraries().forEach(e -> out.append(entry(e)));
     }
     return out.toString();
+  }
+
+  /** A row of an events/s measure without a target: its median and its runs. */
+  private static String[] rateRow(String number, String metric, Measure eventsPerS) {
+    return row(number, metric, rate(eventsPerS.median()), runs(eventsPerS, BenchReport::k), "");
   }
 
   private void throughputRows(List<String[]> rows, String number, ThroughputResult t, boolean eos) {
