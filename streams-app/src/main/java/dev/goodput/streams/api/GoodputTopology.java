@@ -5,6 +5,7 @@ import dev.goodput.ingest.api.InferenceEvent;
 import dev.goodput.streams.internal.AccountingProcessor;
 import dev.goodput.streams.internal.CatalogLoader;
 import dev.goodput.streams.internal.Codecs;
+import dev.goodput.streams.internal.DedupIndex;
 import dev.goodput.streams.internal.HourlyValue;
 import dev.goodput.streams.internal.ParseProcessor;
 import dev.goodput.streams.internal.Parsed;
@@ -102,7 +103,17 @@ public final class GoodputTopology {
     // window store walks a range of the cache besides RocksDB (15% of the stream thread).
     builder.addStateStore(
         Stores.windowStoreBuilder(
-            Stores.persistentWindowStore(StoreNames.DEDUP, dedupWindow, dedupWindow, false),
+            Stores.persistentWindowStore(
+                StoreNames.DEDUP,
+                Duration.ofMillis(DedupIndex.retentionMs(config.dedupWindowMs())),
+                dedupWindow,
+                false),
+            Serdes.Bytes(),
+            Serdes.Long()));
+    // The layout before: read for a window after an upgrade (DedupIndex).
+    builder.addStateStore(
+        Stores.windowStoreBuilder(
+            Stores.persistentWindowStore(StoreNames.DEDUP_LEGACY, dedupWindow, dedupWindow, false),
             Serdes.Bytes(),
             Serdes.Long()));
     // Every instance holds the whole catalog: any event may need any entry.
@@ -169,6 +180,7 @@ public final class GoodputTopology {
             StoreNames.USAGE_HOURLY,
             StoreNames.USAGE_TOTALS,
             StoreNames.DEDUP,
+            StoreNames.DEDUP_LEGACY,
             StoreNames.OUTCOMES_ACCOUNTING,
             StoreNames.LEDGER_PENDING,
             StoreNames.LEDGER_REVISIONS)

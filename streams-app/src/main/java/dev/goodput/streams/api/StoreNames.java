@@ -14,8 +14,17 @@ public final class StoreNames {
   /** Outcome counts decided while accounting (after the repartition by tenant). */
   public static final String OUTCOMES_ACCOUNTING = "outcomes-accounting";
 
-  /** Event ids accepted within the dedup window, per tenant (a window store). */
-  public static final String DEDUP = "dedup";
+  /**
+   * Event ids accepted within the dedup window, per tenant: a window store keyed by the id, under
+   * the start of the window-long bucket of the processing time it was accepted at.
+   */
+  public static final String DEDUP = "dedup-buckets";
+
+  /**
+   * Event ids by the processing time they were accepted at, as versions before {@link #DEDUP} kept
+   * them: read for one dedup window after an upgrade, never written but for a marker.
+   */
+  public static final String DEDUP_LEGACY = "dedup";
 
   /** The price and SLO policy catalog: a global store every instance holds in full. */
   public static final String CATALOG = "catalog";

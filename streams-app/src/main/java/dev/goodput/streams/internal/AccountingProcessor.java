@@ -26,8 +26,6 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.WindowStore;
-import org.apache.kafka.streams.state.WindowStoreIterator;
 
 /**
  * Decides whether each valid event is the first of its tenant and event_id within the dedup window,
@@ -53,7 +51,7 @@ public final class AccountingProcessor
   private KeyValueStore<UsageKey, Long> ledgerRevisions;
   private WriteBackStore<UsageKey, HourlyValue> hourly;
   private WriteBackStore<SeriesKey, SeriesTotals> totals;
-  private WindowStore<Bytes, Long> dedup;
+  private DedupIndex dedup;
   private OutcomeCounter outcomes;
   private CatalogView catalog;
 
@@ -90,7 +88,11 @@ public final class AccountingProcessor
         Duration.ofMillis(ledgerIntervalMs), PunctuationType.WALL_CLOCK_TIME, this::writeLedger);
     hourly = context.getStateStore(StoreNames.USAGE_HOURLY);
     totals = context.getStateStore(StoreNames.USAGE_TOTALS);
-    dedup = context.getStateStore(StoreNames.DEDUP);
+    dedup =
+        new DedupIndex(
+            context.getStateStore(StoreNames.DEDUP),
+            context.getStateStore(StoreNames.DEDUP_LEGACY),
+            dedupWindowMs);
     outcomes = new OutcomeCounter(context.getStateStore(StoreNames.OUTCOMES_ACCOUNTING));
     catalog = new CatalogView(context.getStateStore(StoreNames.CATALOG));
     context.schedule(CATALOG_REFRESH, PunctuationType.WALL_CLOCK_TIME, now -> catalog.refresh());
@@ -123,11 +125,11 @@ public final class AccountingProcessor
     // The record timestamp is the processing time set by the parse step.
     long seenAtMs = record.timestamp();
     Bytes id = dedupKey(e);
-    if (seenWithinWindow(id, seenAtMs)) {
+    if (dedup.seen(id, seenAtMs)) {
       outcomes.increment(Outcome.DUPLICATE);
       return;
     }
-    dedup.put(id, e.timestampMs(), seenAtMs);
+    dedup.add(id, seenAtMs);
 
     Catalog c = catalog.catalog();
     BigDecimal cost =
@@ -200,14 +202,6 @@ public final class AccountingProcessor
   private boolean mayHaveBeenWritten(UsageKey hourKey) {
     return hourKey.hourStartMs() + InferenceEvent.HOUR_MS + ledgerGraceMs
         <= context.currentSystemTimeMs() + 60_000L;
-  }
-
-  private boolean seenWithinWindow(Bytes id, long atMs) {
-    // Ahead too: instances' clocks may differ a little.
-    try (WindowStoreIterator<Long> it =
-        dedup.fetch(id, atMs - dedupWindowMs, atMs + dedupWindowMs)) {
-      return it.hasNext();
-    }
   }
 
   private static Bytes dedupKey(InferenceEvent e) {
