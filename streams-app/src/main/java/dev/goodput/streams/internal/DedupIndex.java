@@ -77,11 +77,6 @@ public final class DedupIndex {
     buckets.put(id, atMs, bucketStart(atMs));
   }
 
-  /** Until when the legacy store is read (for tests); {@link Long#MIN_VALUE} when never. */
-  long legacyUntilMs() {
-    return legacyUntilMs;
-  }
-
   private void start(long nowMs) {
     started = true;
     Long marked = latestMarker();
