@@ -13,10 +13,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * A paced stream of records sent by a plain idempotent producer ({@code acks=all}) that survives
- * one broker crash the way a careful client does: when told the broker died, it abandons what is in
- * flight, waits until the broker is back, re-sends every record it never got an acknowledgement for
- * (same key, same bytes), then sends the rest. A re-sent record may therefore be in the topic
+ * A paced stream of records sent by a plain idempotent producer ({@code acks=all}) that goes
+ * through one crash the way a careful client on the crashed host does (a gateway beside the killed
+ * pipeline): when told of the crash, it abandons what is in flight, waits until the pipeline is
+ * back, re-sends every record it never got an acknowledgement for (same key, same bytes) and its
+ * last acknowledged ones, then sends the rest. A re-sent record may therefore be in the topic
  * twice.
  */
 final class ResendingProducer implements Runnable {
@@ -28,11 +29,11 @@ final class ResendingProducer implements Runnable {
   private final int burst;
   private final long pauseMs;
 
-  /** Counted down by the test right after it killed the broker. */
-  final CountDownLatch brokerKilled = new CountDownLatch(1);
+  /** Counted down by the test right after it killed the pipeline. */
+  final CountDownLatch crashed = new CountDownLatch(1);
 
-  /** Counted down by the test when the restarted broker accepts connections. */
-  final CountDownLatch brokerBack = new CountDownLatch(1);
+  /** Counted down by the test when the restarted pipeline answers. */
+  final CountDownLatch back = new CountDownLatch(1);
 
   private final AtomicIntegerArray acked;
   private final AtomicInteger ackedCount = new AtomicInteger();
@@ -44,7 +45,7 @@ final class ResendingProducer implements Runnable {
   private volatile int resentAcked = -1;
 
   /**
-   * @param holdAt the producer does not go past this record until the broker has been killed, so
+   * @param holdAt the producer does not go past this record until the pipeline has been killed, so
    *     that the kill always lands in the middle of the stream however slow the machine is
    * @param distrusted how many of the last records acknowledged before the crash are re-sent
    * @param burst records sent between pauses
@@ -73,9 +74,9 @@ final class ResendingProducer implements Runnable {
     try {
       for (int i = 0; i < records.size(); i++) {
         if (!recovered && i == holdAt) {
-          brokerKilled.await();
+          crashed.await();
         }
-        if (!recovered && brokerKilled.getCount() == 0) {
+        if (!recovered && crashed.getCount() == 0) {
           producer = recover(producer, i);
           recovered = true;
         }
@@ -95,11 +96,11 @@ final class ResendingProducer implements Runnable {
 
   private KafkaProducer<byte[], byte[]> recover(KafkaProducer<byte[], byte[]> dead, int next)
       throws InterruptedException {
-    // Fails every batch still waiting for the dead broker; their callbacks run before this returns.
+    // Fails every batch not yet acknowledged; their callbacks run before this returns.
     dead.close(Duration.ZERO);
     sentAtRecovery = next;
     ackedAtRecovery = ackedCount.get();
-    brokerBack.await();
+    back.await();
     KafkaProducer<byte[], byte[]> producer = newProducer();
     // The first of the last `distrusted` acknowledged records
     int distrustedFrom = next;
@@ -179,7 +180,7 @@ final class ResendingProducer implements Runnable {
     return resentAcked;
   }
 
-  /** The first send that failed after the broker came back, or {@code null}. */
+  /** The first send that failed after the pipeline came back, or {@code null}. */
   Exception failureAfterRecovery() {
     return failureAfterRecovery.get();
   }

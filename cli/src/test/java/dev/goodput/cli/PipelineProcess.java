@@ -38,11 +38,11 @@ import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * {@code goodput demo --no-fleet} in a child JVM on the test's class path (see {@link
- * #snapshotClassPath}): an embedded broker, the streams application and the API in one process that
- * the test can SIGKILL. Its standard output and error go to a file.
+ * {@code goodput run} in a child JVM on the test's class path (see {@link #snapshotClassPath}): the
+ * streams application and the API in one process that the test can SIGKILL, against a broker that
+ * outlives it. Its standard output and error go to a file.
  */
-final class DemoProcess implements AutoCloseable {
+final class PipelineProcess implements AutoCloseable {
 
   private final String name;
   private final Process process;
@@ -53,12 +53,13 @@ final class DemoProcess implements AutoCloseable {
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-  private DemoProcess(String name, Process process, Path output, int apiPort, int kafkaPort) {
+  private PipelineProcess(
+      String name, Process process, Path output, int apiPort, String bootstrap) {
     this.name = name;
     this.process = process;
     this.output = output;
     this.api = URI.create("http://127.0.0.1:" + apiPort);
-    this.bootstrap = "127.0.0.1:" + kafkaPort;
+    this.bootstrap = bootstrap;
   }
 
   /**
@@ -134,15 +135,12 @@ final class DemoProcess implements AutoCloseable {
     }
   }
 
-  /** Starts {@code goodput demo --no-fleet} with these settings; returns at once. */
-  static DemoProcess start(
-      String name,
-      String classPath,
-      Path dataDir,
-      Path config,
-      int apiPort,
-      int kafkaPort,
-      Path output)
+  /**
+   * Starts {@code goodput run --insecure} on a config file whose {@code kafka.bootstrap.servers} is
+   * {@code bootstrap} and whose {@code api.port} is {@code apiPort}; returns at once.
+   */
+  static PipelineProcess start(
+      String name, String classPath, Path config, int apiPort, String bootstrap, Path output)
       throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -152,24 +150,13 @@ final class DemoProcess implements AutoCloseable {
     command.add("-cp");
     command.add(classPath);
     command.add("dev.goodput.cli.Goodput");
-    command.addAll(
-        List.of(
-            "demo",
-            "--no-fleet",
-            "--config",
-            config.toString(),
-            "--data-dir",
-            dataDir.toString(),
-            "--port",
-            Integer.toString(apiPort),
-            "--kafka-port",
-            Integer.toString(kafkaPort)));
+    command.addAll(List.of("run", "--config", config.toString(), "--insecure"));
     Process p =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
             .redirectOutput(output.toFile())
             .start();
-    return new DemoProcess(name, p, output, apiPort, kafkaPort);
+    return new PipelineProcess(name, p, output, apiPort, bootstrap);
   }
 
   URI api() {
@@ -197,7 +184,7 @@ final class DemoProcess implements AutoCloseable {
           return;
         }
       } catch (IOException notListeningYet) {
-        // The API binds only after the broker and the streams client have started.
+        // The API binds only after the streams client has started.
       }
       Thread.sleep(200);
     }
@@ -211,7 +198,7 @@ final class DemoProcess implements AutoCloseable {
         HttpResponse.BodyHandlers.ofString());
   }
 
-  /** SIGKILL (on Linux): no shutdown hook, no clean close of the broker or the streams client. */
+  /** SIGKILL (on Linux): no shutdown hook, no clean close of the streams client. */
   int kill() throws InterruptedException {
     process.destroyForcibly();
     if (!process.waitFor(30, TimeUnit.SECONDS)) {
