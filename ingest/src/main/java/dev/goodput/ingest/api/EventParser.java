@@ -13,6 +13,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Strict parser for {@code event-v1}: the JSON schema plus the cross-field rules of the contract.
@@ -47,6 +48,17 @@ public final class EventParser {
           // Latencies are decimals; the fast parser gives the same (correctly rounded) doubles.
           .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
           .build();
+
+  /**
+   * One instance per tenant and model name seen, up to {@link #MAX_NAMES}: the accounting looks its
+   * rows up by keys holding these names, and equal names that are the same instance compare by
+   * reference and hash from the cache, instead of reading both strings' bytes (the lookups of a
+   * busy pipeline miss the CPU cache more than they compute). Past the bound, names stay as parsed;
+   * nothing but speed depends on it.
+   */
+  private static final ConcurrentHashMap<String, String> NAMES = new ConcurrentHashMap<>();
+
+  static final int MAX_NAMES = 100_000;
 
   /** The schema's fields, each with its bit in {@link Fields#seen}. */
   private static final Map<String, Long> KNOWN =
@@ -130,8 +142,8 @@ public final class EventParser {
         }
       }
       case "event_id" -> f.eventId = readString(p, name, 128, false);
-      case "tenant" -> f.tenant = readString(p, name, 128, true);
-      case "model" -> f.model = readString(p, name, 256, true);
+      case "tenant" -> f.tenant = canonical(readString(p, name, 128, true));
+      case "model" -> f.model = canonical(readString(p, name, 256, true));
       case "timestamp_ms" -> f.timestampMs = readLong(p, name);
       case "status" -> {
         String s = readString(p, name, 64, false);
@@ -282,6 +294,19 @@ public final class EventParser {
           "field \"" + name + "\": at most " + maxLength + " characters, got " + length);
     }
     return s;
+  }
+
+  /** The one instance of {@code name} (see {@link #NAMES}). */
+  static String canonical(String name) {
+    String known = NAMES.get(name);
+    if (known != null) {
+      return known;
+    }
+    if (NAMES.size() >= MAX_NAMES) {
+      return name;
+    }
+    known = NAMES.putIfAbsent(name, name);
+    return known == null ? name : known;
   }
 
   private static Map<String, String> readAttributes(JsonParser p) throws IOException {

@@ -96,6 +96,17 @@ class EventParserTest {
   }
 
   @Test
+  void shouldGiveEqualTenantAndModelNamesAsOneInstance() {
+    InferenceEvent first = valid("{" + MINIMAL + "}");
+    InferenceEvent second = valid("{" + MINIMAL + "}");
+
+    assertThat(second.tenant()).isEqualTo("acme").isSameAs(first.tenant());
+    assertThat(second.model()).isSameAs(first.model());
+    assertThat(second.eventId()).isEqualTo(first.eventId()).isNotSameAs(first.eventId());
+    assertThat(EventParser.canonical(new String("acme"))).isSameAs(first.tenant());
+  }
+
+  @Test
   void shouldRoundTripThroughTheWriter() {
     InferenceEvent e =
         valid("{" + MINIMAL + ",\"status\":\"cancelled\",\"attributes\":{\"a\":\"b\"}}");

@@ -96,6 +96,15 @@ public final class WriteBackStore<K, V>
   private int unwrittenCount;
 
   /**
+   * The key of the last {@link #read} that found or loaded a value, and its slot: a {@link #write}
+   * of that same key object right after needs no second lookup (each costs cache misses on a busy
+   * pipeline). Forgotten when the slot is evicted or the cache cleared.
+   */
+  private K lastKey;
+
+  private Slot<V> lastSlot;
+
+  /**
    * Snapshots of the values published and not yet written, by key bytes (the inner order). A hash
    * map, sorted only by the (rare) queries that iterate: the stream thread puts into it at every
    * publish.
@@ -130,15 +139,18 @@ public final class WriteBackStore<K, V>
    */
   public V read(K key) {
     Slot<V> slot = slots.get(key);
-    if (slot != null) {
-      return slot.value;
-    }
-    V value = inner.get(key);
-    if (value != null) {
+    if (slot == null) {
+      V value = inner.get(key);
+      if (value == null) {
+        return null;
+      }
       makeRoom();
-      slots.put(key, new Slot<>(value, false));
+      slot = new Slot<>(value, false);
+      slots.put(key, slot);
     }
-    return value;
+    lastKey = key;
+    lastSlot = slot;
+    return slot.value;
   }
 
   /**
@@ -149,7 +161,9 @@ public final class WriteBackStore<K, V>
     if (value == null) {
       throw new IllegalArgumentException("null value for " + key + ": deletes are not supported");
     }
-    Slot<V> slot = slots.get(key);
+    Slot<V> slot = key == lastKey ? lastSlot : slots.get(key);
+    lastKey = null;
+    lastSlot = null;
     if (slot == null) {
       makeRoom();
       slots.put(key, new Slot<>(value, true));
@@ -200,6 +214,10 @@ public final class WriteBackStore<K, V>
     Iterator<Map.Entry<K, Slot<V>>> eldest = slots.entrySet().iterator();
     Map.Entry<K, Slot<V>> e = eldest.next();
     Slot<V> slot = e.getValue();
+    if (slot == lastSlot) {
+      lastKey = null;
+      lastSlot = null;
+    }
     if (slot.unwritten) {
       inner.put(e.getKey(), slot.value);
       unwrittenCount--;
@@ -243,6 +261,8 @@ public final class WriteBackStore<K, V>
    */
   @Override
   public void clearCache() {
+    lastKey = null;
+    lastSlot = null;
     slots.clear();
     published.clear();
     unwrittenCount = 0;

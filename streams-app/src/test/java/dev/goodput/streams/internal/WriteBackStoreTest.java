@@ -173,6 +173,26 @@ class WriteBackStoreTest {
     assertThat(store.isOpen()).isFalse();
   }
 
+  /** A write right after a read of the same key skips the lookup, unless the cache was cleared. */
+  @Test
+  void aWriteAfterAReadOfTheSameKeyLandsInTheCurrentSlot() {
+    WriteBackStore<String, Long> store = store(8);
+    store.write("a", 1L);
+    store.flushCache();
+    String a = "a";
+    assertThat(store.read(a)).isEqualTo(1L);
+    store.write(a, 2L);
+    assertThat(store.dirtyCount()).isEqualTo(1);
+
+    assertThat(store.read(a)).isEqualTo(2L);
+    store.clearCache();
+    store.write(a, 5L);
+    assertThat(store.read(a)).isEqualTo(5L);
+    assertThat(store.dirtyCount()).isEqualTo(1);
+    store.flushCache();
+    assertThat(contents(store)).containsExactly(Map.entry("a", 5L));
+  }
+
   @Test
   void rejectsNullValuesAndNoRoom() {
     WriteBackStore<String, Long> store = store(1);
