@@ -5,7 +5,9 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The price catalog and the SLO policy catalog, immutable, with the contract's lookup: among the
@@ -23,6 +25,18 @@ public final class Catalog {
   private final List<SloPolicy> policies;
   private final Map<Key, List<PriceEntry>> priceIndex = new HashMap<>();
   private final Map<Key, List<SloPolicy>> policyIndex = new HashMap<>();
+
+  /**
+   * The index lists a lookup walks, most specific first, found once per tenant and model (and
+   * slo_class for policies) and kept: finding them is up to four (prices) or eight (policies) hash
+   * lookups, most of them misses, which every event would otherwise repeat. At most {@link
+   * #MAX_CHAINS} of each are kept; past that, lookups find them again each time.
+   */
+  private final Map<Key, List<List<PriceEntry>>> priceChains = new ConcurrentHashMap<>();
+
+  private final Map<Key, List<List<SloPolicy>>> policyChains = new ConcurrentHashMap<>();
+
+  static final int MAX_CHAINS = 100_000;
 
   public Catalog(List<PriceEntry> prices, List<SloPolicy> policies) {
     this.prices = List.copyOf(prices);
@@ -53,23 +67,53 @@ public final class Catalog {
 
   /** The price of a request of {@code tenant} on {@code model} finished at {@code timestampMs}. */
   public Optional<PriceEntry> price(String tenant, String model, long timestampMs) {
-    // Most specific first: tenant and model, tenant and any model, model, any model.
-    for (int rank = 3; rank >= 0; rank--) {
-      List<PriceEntry> list =
-          priceIndex.get(key((rank & 2) != 0 ? tenant : null, (rank & 1) != 0 ? model : "*", null));
-      if (list != null) {
-        for (PriceEntry p : list) {
-          if (p.effectiveFrom().toEpochMilli() <= timestampMs) {
-            return Optional.of(p);
-          }
+    for (List<PriceEntry> list : priceChain(tenant, model)) {
+      for (PriceEntry p : list) {
+        if (p.effectiveFrom().toEpochMilli() <= timestampMs) {
+          return Optional.of(p);
         }
       }
     }
     return Optional.empty();
   }
 
+  private List<List<PriceEntry>> priceChain(String tenant, String model) {
+    Key k = key(tenant, model, null);
+    List<List<PriceEntry>> chain = priceChains.get(k);
+    if (chain != null) {
+      return chain;
+    }
+    List<List<PriceEntry>> found = new ArrayList<>(4);
+    // Most specific first: tenant and model, tenant and any model, model, any model.
+    for (int rank = 3; rank >= 0; rank--) {
+      List<PriceEntry> list =
+          priceIndex.get(key((rank & 2) != 0 ? tenant : null, (rank & 1) != 0 ? model : "*", null));
+      if (list != null) {
+        found.add(list);
+      }
+    }
+    return remember(priceChains, k, found);
+  }
+
   /** The SLO policy of a request; {@link SloPolicy#DEFAULT} when none matches. */
   public SloPolicy policy(String tenant, String model, String sloClass, long timestampMs) {
+    for (List<SloPolicy> list : policyChain(tenant, model, sloClass)) {
+      for (SloPolicy p : list) {
+        if (p.effectiveFrom().toEpochMilli() <= timestampMs) {
+          return p;
+        }
+      }
+    }
+    return SloPolicy.DEFAULT;
+  }
+
+  private List<List<SloPolicy>> policyChain(String tenant, String model, String sloClass) {
+    Key k = key(tenant, model, sloClass);
+    List<List<SloPolicy>> chain = policyChains.get(k);
+    if (chain != null) {
+      return chain;
+    }
+    List<List<SloPolicy>> found = new ArrayList<>(8);
     for (int rank = 7; rank >= 0; rank--) {
       if ((rank & 1) != 0 && sloClass == null) {
         continue;
@@ -81,22 +125,43 @@ public final class Catalog {
                   (rank & 2) != 0 ? model : "*",
                   (rank & 1) != 0 ? sloClass : null));
       if (list != null) {
-        for (SloPolicy p : list) {
-          if (p.effectiveFrom().toEpochMilli() <= timestampMs) {
-            return p;
-          }
-        }
+        found.add(list);
       }
     }
-    return SloPolicy.DEFAULT;
+    return remember(policyChains, k, found);
+  }
+
+  private static <E> List<List<E>> remember(
+      Map<Key, List<List<E>>> chains, Key key, List<List<E>> found) {
+    List<List<E>> chain = List.copyOf(found);
+    if (chains.size() < MAX_CHAINS) {
+      chains.putIfAbsent(key, chain);
+    }
+    return chain;
   }
 
   private static Key key(String tenant, String model, String sloClass) {
     return new Key(tenant, model, sloClass);
   }
 
-  /** An index key; {@code null} tenant or slo_class means "any". */
-  private record Key(String tenant, String model, String sloClass) {}
+  /**
+   * An index key; {@code null} tenant or slo_class means "any". Methods written out: a record's
+   * generated ones go through method handles, and these run for every event.
+   */
+  private record Key(String tenant, String model, String sloClass) {
+    @Override
+    public int hashCode() {
+      return (Objects.hashCode(tenant) * 31 + model.hashCode()) * 31 + Objects.hashCode(sloClass);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Key k
+          && Objects.equals(tenant, k.tenant)
+          && model.equals(k.model)
+          && Objects.equals(sloClass, k.sloClass);
+    }
+  }
 
   @Override
   public boolean equals(Object o) {

@@ -450,8 +450,8 @@ public final class Bench {
             : run < 0 ? "warm-up run " + -run + " (not counted)" : "profiled run (not counted)";
     progress.phase(
         "%s, %d instance(s), %s: steady %,.0f events/s, start to end %,.0f events/s"
-            + " (%.1f s, first output after %.1f s; CPU: %.2f cores this process, %.2f others;"
-            + " JIT %,d ms, GC %,d ms)",
+            + " (%.1f s, first output after %.1f s; CPU: %.2f cores this process, %.2f others,"
+            + " stream threads %.2f cores = %.1f us/event; JIT %,d ms, GC %,d ms)",
         guarantee,
         instances,
         which,
@@ -461,6 +461,8 @@ public final class Bench {
         r.startupSeconds(),
         r.steadyCpu().processCores(),
         r.steadyCpu().otherCores(),
+        r.steadyCpu().streamThreadCores(),
+        r.steadyCpu().streamThreadCores() / r.steadyEventsPerS() * 1e6,
         r.steadyCpu().jitMs(),
         r.steadyCpu().gcMs());
     return r;

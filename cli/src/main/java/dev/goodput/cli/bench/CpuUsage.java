@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.lang.management.CompilationMXBean;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -11,10 +13,13 @@ import java.nio.file.Path;
  * CPU used between two points in time, in cores: by this process (broker, pipeline and benchmark
  * alike) and by everything else on the machine (from {@code /proc/stat}; NaN where there is none);
  * the CPU time of this JVM's JIT compiler threads (from {@code /proc}; elsewhere the JVM's
- * compilation time, which is wall time); and the time it spent collecting garbage meanwhile. A run
- * with other work on the machine, or much compiling, is not comparable; the report shows it.
+ * compilation time, which is wall time); the CPU time of this JVM's Kafka Streams stream threads
+ * (the pipeline's own work, less exposed than a rate to what else the machine does); and the time
+ * it spent collecting garbage meanwhile. A run with other work on the machine, or much compiling,
+ * is not comparable; the report shows it.
  */
-record CpuUsage(double processCores, double otherCores, long jitMs, long gcMs) {
+record CpuUsage(
+    double processCores, double otherCores, double streamThreadCores, long jitMs, long gcMs) {
 
   /**
    * Below this many cores of JIT compilation on average, the JIT is quiet: warm-up (of the
@@ -33,7 +38,14 @@ record CpuUsage(double processCores, double otherCores, long jitMs, long gcMs) {
   }
 
   /** A point to measure from. */
-  record Mark(long wallNs, long processNs, long busyTicks, long allTicks, long jitMs, long gcMs) {}
+  record Mark(
+      long wallNs,
+      long processNs,
+      long busyTicks,
+      long allTicks,
+      long streamThreadNs,
+      long jitMs,
+      long gcMs) {}
 
   static Mark mark() {
     long process = -1;
@@ -54,7 +66,29 @@ record CpuUsage(double processCores, double otherCores, long jitMs, long gcMs) {
     for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
       gcMs += Math.max(0, gc.getCollectionTime());
     }
-    return new Mark(System.nanoTime(), process, ticks[0], ticks[1], jitMs, gcMs);
+    return new Mark(System.nanoTime(), process, ticks[0], ticks[1], streamThreadNs(), jitMs, gcMs);
+  }
+
+  /**
+   * CPU time of the live stream threads of every Kafka Streams client in this JVM (named {@code
+   * <client>-StreamThread-<n>}; their producers' network threads excluded), or -1 where the JVM
+   * does not measure thread CPU time. Only threads alive at both marks compare: take marks while
+   * the clients run.
+   */
+  private static long streamThreadNs() {
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    if (!threads.isThreadCpuTimeSupported() || !threads.isThreadCpuTimeEnabled()) {
+      return -1;
+    }
+    long ns = 0;
+    for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
+      if (t != null
+          && t.getThreadName().contains("-StreamThread-")
+          && !t.getThreadName().startsWith("kafka-producer-network-thread")) {
+        ns += Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
+      }
+    }
+    return ns;
   }
 
   /** The usage from {@code from} to now. */
@@ -74,7 +108,12 @@ record CpuUsage(double processCores, double otherCores, long jitMs, long gcMs) {
               * Runtime.getRuntime().availableProcessors();
       other = Math.max(0, machineCores - processCores);
     }
-    return new CpuUsage(processCores, other, to.jitMs() - from.jitMs(), to.gcMs() - from.gcMs());
+    double streamCores =
+        from.streamThreadNs() < 0 || wallNs <= 0
+            ? Double.NaN
+            : (to.streamThreadNs() - from.streamThreadNs()) / wallNs;
+    return new CpuUsage(
+        processCores, other, streamCores, to.jitMs() - from.jitMs(), to.gcMs() - from.gcMs());
   }
 
   /** Clock ticks per second of {@code /proc}'s CPU times (Linux's USER_HZ). */
