@@ -451,7 +451,8 @@ public final class Bench {
     progress.phase(
         "%s, %d instance(s), %s: steady %,.0f events/s, start to end %,.0f events/s"
             + " (%.1f s, first output after %.1f s; CPU: %.2f cores this process, %.2f others,"
-            + " stream threads %.2f cores = %.1f us/event; JIT %,d ms, GC %,d ms)",
+            + " stream threads %.2f cores = %.1f us/event; JIT %,d ms, GC %,d ms; busiest"
+            + " threads: %s)",
         guarantee,
         instances,
         which,
@@ -464,7 +465,8 @@ public final class Bench {
         r.steadyCpu().streamThreadCores(),
         r.steadyCpu().streamThreadCores() / r.steadyEventsPerS() * 1e6,
         r.steadyCpu().jitMs(),
-        r.steadyCpu().gcMs());
+        r.steadyCpu().gcMs(),
+        r.steadyCpu().busiestGroups(6));
     return r;
   }
 

@@ -8,6 +8,11 @@ import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * CPU used between two points in time, in cores: by this process (broker, pipeline and benchmark
@@ -19,7 +24,28 @@ import java.nio.file.Path;
  * is not comparable; the report shows it.
  */
 record CpuUsage(
-    double processCores, double otherCores, double streamThreadCores, long jitMs, long gcMs) {
+    double processCores,
+    double otherCores,
+    double streamThreadCores,
+    Map<String, Double> threadGroupCores,
+    long jitMs,
+    long gcMs) {
+
+  /** Thread groups of {@link #threadGroupCores}: a thread's name with its ids and numbers as #. */
+  static String threadGroup(String threadName) {
+    return threadName
+        .replaceAll("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "#")
+        .replaceAll("[0-9]+", "#");
+  }
+
+  /** The {@code n} busiest thread groups, as "group cores" pairs, busiest first. */
+  String busiestGroups(int n) {
+    return threadGroupCores.entrySet().stream()
+        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+        .limit(n)
+        .map(e -> String.format(Locale.ROOT, "%s %.2f", e.getKey(), e.getValue()))
+        .collect(Collectors.joining(", "));
+  }
 
   /**
    * Below this many cores of JIT compilation on average, the JIT is quiet: warm-up (of the
@@ -43,7 +69,7 @@ record CpuUsage(
       long processNs,
       long busyTicks,
       long allTicks,
-      long streamThreadNs,
+      Map<String, Long> threadGroupNs,
       long jitMs,
       long gcMs) {}
 
@@ -66,29 +92,37 @@ record CpuUsage(
     for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
       gcMs += Math.max(0, gc.getCollectionTime());
     }
-    return new Mark(System.nanoTime(), process, ticks[0], ticks[1], streamThreadNs(), jitMs, gcMs);
+    return new Mark(System.nanoTime(), process, ticks[0], ticks[1], threadGroupNs(), jitMs, gcMs);
   }
 
+  /** The name of the stream threads' group (see {@link #threadGroup}). */
+  private static final String STREAM_THREADS = "#-StreamThread-#";
+
   /**
-   * CPU time of the live stream threads of every Kafka Streams client in this JVM (named {@code
-   * <client>-StreamThread-<n>}; their producers' network threads excluded), or -1 where the JVM
-   * does not measure thread CPU time. Only threads alive at both marks compare: take marks while
-   * the clients run.
+   * CPU time of this JVM's live threads by {@link #threadGroup} (the stream threads of the bench's
+   * Kafka Streams clients are {@link #STREAM_THREADS}; the JIT's and the GC's threads are not Java
+   * threads and are not here), or an empty map where the JVM does not measure thread CPU time. A
+   * thread that ends between two marks is not counted: take marks while the clients run.
    */
-  private static long streamThreadNs() {
+  private static Map<String, Long> threadGroupNs() {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    Map<String, Long> out = new HashMap<>();
     if (!threads.isThreadCpuTimeSupported() || !threads.isThreadCpuTimeEnabled()) {
-      return -1;
+      return out;
     }
-    long ns = 0;
     for (ThreadInfo t : threads.getThreadInfo(threads.getAllThreadIds())) {
-      if (t != null
-          && t.getThreadName().contains("-StreamThread-")
-          && !t.getThreadName().startsWith("kafka-producer-network-thread")) {
-        ns += Math.max(0, threads.getThreadCpuTime(t.getThreadId()));
+      if (t == null) {
+        continue;
+      }
+      long ns = threads.getThreadCpuTime(t.getThreadId());
+      if (ns > 0) {
+        String name = t.getThreadName();
+        // Streams clients are named after their application: one group for all of them.
+        String group = name.matches(".*-StreamThread-[0-9]+$") ? STREAM_THREADS : threadGroup(name);
+        out.merge(group, ns, Long::sum);
       }
     }
-    return ns;
+    return out;
   }
 
   /** The usage from {@code from} to now. */
@@ -108,12 +142,20 @@ record CpuUsage(
               * Runtime.getRuntime().availableProcessors();
       other = Math.max(0, machineCores - processCores);
     }
-    double streamCores =
-        from.streamThreadNs() < 0 || wallNs <= 0
-            ? Double.NaN
-            : (to.streamThreadNs() - from.streamThreadNs()) / wallNs;
+    Map<String, Double> groups = new TreeMap<>();
+    if (wallNs > 0) {
+      to.threadGroupNs()
+          .forEach(
+              (group, ns) ->
+                  groups.put(group, (ns - from.threadGroupNs().getOrDefault(group, 0L)) / wallNs));
+    }
     return new CpuUsage(
-        processCores, other, streamCores, to.jitMs() - from.jitMs(), to.gcMs() - from.gcMs());
+        processCores,
+        other,
+        groups.getOrDefault(STREAM_THREADS, Double.NaN),
+        groups,
+        to.jitMs() - from.jitMs(),
+        to.gcMs() - from.gcMs());
   }
 
   /** Clock ticks per second of {@code /proc}'s CPU times (Linux's USER_HZ). */

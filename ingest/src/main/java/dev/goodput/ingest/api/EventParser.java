@@ -50,11 +50,11 @@ public final class EventParser {
           .build();
 
   /**
-   * One instance per tenant and model name seen, up to {@link #MAX_NAMES}: the accounting looks its
-   * rows up by keys holding these names, and equal names that are the same instance compare by
-   * reference and hash from the cache, instead of reading both strings' bytes (the lookups of a
-   * busy pipeline miss the CPU cache more than they compute). Past the bound, names stay as parsed;
-   * nothing but speed depends on it.
+   * One instance per tenant, model, slo_class, server and region name seen, up to {@link
+   * #MAX_NAMES}: the accounting looks rows, prices and policies up by keys holding these names, and
+   * equal names that are the same instance compare by reference and hash from the cache, instead of
+   * reading both strings' bytes (the lookups of a busy pipeline miss the CPU cache more than they
+   * compute). Past the bound, names stay as parsed; nothing but speed depends on it.
    */
   private static final ConcurrentHashMap<String, String> NAMES = new ConcurrentHashMap<>();
 
@@ -162,9 +162,9 @@ public final class EventParser {
       case "queue_ms" -> f.queueMs = readDuration(p, name);
       case "gpu_seconds" -> f.gpuSeconds = readNumber(p, name);
       case "energy_joules" -> f.energyJoules = readNumber(p, name);
-      case "slo_class" -> f.sloClass = readString(p, name, 64, false);
-      case "server" -> f.server = readString(p, name, 256, false);
-      case "region" -> f.region = readString(p, name, 64, false);
+      case "slo_class" -> f.sloClass = canonical(readString(p, name, 64, false));
+      case "server" -> f.server = canonical(readString(p, name, 256, false));
+      case "region" -> f.region = canonical(readString(p, name, 64, false));
       case "attributes" -> f.attributes = readAttributes(p);
       default -> skipChecked(p);
     }
