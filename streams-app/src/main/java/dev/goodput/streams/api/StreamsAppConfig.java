@@ -3,6 +3,7 @@ package dev.goodput.streams.api;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -180,6 +181,9 @@ public final class StreamsAppConfig extends AbstractConfig {
    * Kafka Streams properties: the Kafka client settings (bootstrap servers, TLS, SASL, ...), then
    * this section's keys, then the settings the topology relies on.
    */
+  /** The producers' batch size unless configured (Kafka's default is 16 KiB). */
+  static final int BATCH_BYTES = 256 * 1024;
+
   public Properties streamsProperties(Map<String, ?> kafkaClientProperties) {
     Map<String, Object> props = new HashMap<>(kafkaClientProperties);
     Map<String, Object> own = new HashMap<>(originals());
@@ -191,6 +195,14 @@ public final class StreamsAppConfig extends AbstractConfig {
     // of the two, so it never waits for one to have data before processing the other (the
     // repartition topic is mostly empty when producers key by tenant).
     props.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
+    // Every accepted event adds a record to the dedup store's changelog: batches of the producer's
+    // default 16 KiB fill in milliseconds, and the broker's request handlers then spend more on
+    // requests than on bytes (docs/BENCHMARKS.md). Unless batch.size is set either way.
+    if (!props.containsKey(ProducerConfig.BATCH_SIZE_CONFIG)
+        && !own.containsKey(ProducerConfig.BATCH_SIZE_CONFIG)) {
+      props.putIfAbsent(
+          StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), BATCH_BYTES);
+    }
     props.putAll(own);
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId());
     props.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR));
