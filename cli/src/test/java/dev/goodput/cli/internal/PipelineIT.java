@@ -12,14 +12,17 @@ import dev.goodput.ingest.api.InferenceEvent;
 import dev.goodput.ingest.api.Status;
 import dev.goodput.streams.api.ApiConfig;
 import dev.goodput.streams.api.GoodputTopology;
+import dev.goodput.streams.api.StoreNames;
 import dev.goodput.streams.api.StreamsAppConfig;
 import dev.goodput.streams.api.Topics;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -33,6 +36,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -216,6 +220,38 @@ class PipelineIT {
       produce(kafka.bootstrapServers(), List.of(late), List.of());
       awaitMetric(pipeline.apiUri(), 608);
       assertLedgerEqualsApi(kafka.bootstrapServers(), pipeline.apiUri(), hour0, to);
+
+      // And the dedup store's segments were opened with a bloom filter over their memtables, the
+      // other stores without (RocksDB writes the options each instance was opened with)
+      assertThat(rocksDbOptions(dir.resolve("streams"), StoreNames.DEDUP))
+          .isNotEmpty()
+          .allSatisfy(
+              o ->
+                  assertThat(o)
+                      .contains("memtable_whole_key_filtering=true")
+                      .contains("memtable_prefix_bloom_size_ratio=0.100000"));
+      assertThat(rocksDbOptions(dir.resolve("streams"), StoreNames.USAGE_TOTALS))
+          .isNotEmpty()
+          .allSatisfy(o -> assertThat(o).contains("memtable_whole_key_filtering=false"));
+    }
+  }
+
+  /** The RocksDB options files of every instance of store {@code store} under {@code stateDir}. */
+  private static List<String> rocksDbOptions(Path stateDir, String store) throws IOException {
+    try (Stream<Path> files = Files.walk(stateDir)) {
+      List<String> out = new ArrayList<>();
+      for (Path f :
+          files
+              .filter(f -> f.getFileName().toString().startsWith("OPTIONS-"))
+              .filter(
+                  f -> {
+                    String instance = f.getParent().getFileName().toString();
+                    return instance.equals(store) || instance.startsWith(store + ".");
+                  })
+              .toList()) {
+        out.add(Files.readString(f));
+      }
+      return out;
     }
   }
 

@@ -177,13 +177,13 @@ public final class StreamsAppConfig extends AbstractConfig {
     return getLong(LEDGER_INTERVAL_MS);
   }
 
+  /** The producers' batch size unless configured (Kafka's default is 16 KiB). */
+  static final int BATCH_BYTES = 256 * 1024;
+
   /**
    * Kafka Streams properties: the Kafka client settings (bootstrap servers, TLS, SASL, ...), then
    * this section's keys, then the settings the topology relies on.
    */
-  /** The producers' batch size unless configured (Kafka's default is 16 KiB). */
-  static final int BATCH_BYTES = 256 * 1024;
-
   public Properties streamsProperties(Map<String, ?> kafkaClientProperties) {
     Map<String, Object> props = new HashMap<>(kafkaClientProperties);
     Map<String, Object> own = new HashMap<>(originals());
@@ -203,6 +203,10 @@ public final class StreamsAppConfig extends AbstractConfig {
       props.putIfAbsent(
           StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), BATCH_BYTES);
     }
+    // A bloom filter over the dedup store's memtables (GoodputRocksDbConfig), unless a setter of
+    // one's own is configured.
+    props.putIfAbsent(
+        StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, GoodputRocksDbConfig.class.getName());
     props.putAll(own);
     props.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId());
     props.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR));

@@ -32,4 +32,14 @@ class StreamsAppConfigTest {
         .containsEntry("batch.size", "32768")
         .doesNotContainKey("producer.batch.size");
   }
+
+  @Test
+  void goodputsRocksDbSettingsUnlessASetterIsConfigured() {
+    assertThat(new StreamsAppConfig(Map.of()).streamsProperties(KAFKA))
+        .containsEntry("rocksdb.config.setter", GoodputRocksDbConfig.class.getName());
+    assertThat(
+            new StreamsAppConfig(Map.of("rocksdb.config.setter", "com.example.Mine"))
+                .streamsProperties(KAFKA))
+        .containsEntry("rocksdb.config.setter", "com.example.Mine");
+  }
 }
