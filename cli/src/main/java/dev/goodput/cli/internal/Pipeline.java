@@ -49,13 +49,19 @@ public final class Pipeline implements AutoCloseable {
   private final UsageQueries queries;
   private final PipelineMetrics metrics;
   private final ApiServer api;
+  private final RestoreProgress restore;
 
   private Pipeline(
-      KafkaStreams streams, UsageQueries queries, PipelineMetrics metrics, ApiServer api) {
+      KafkaStreams streams,
+      UsageQueries queries,
+      PipelineMetrics metrics,
+      ApiServer api,
+      RestoreProgress restore) {
     this.streams = streams;
     this.queries = queries;
     this.metrics = metrics;
     this.api = api;
+    this.restore = restore;
   }
 
   /**
@@ -114,6 +120,8 @@ public final class Pipeline implements AutoCloseable {
           LOG.error("stream thread failed; stopping this instance (see /healthz)", e);
           return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
+    RestoreProgress restore = new RestoreProgress();
+    streams.setGlobalStateRestoreListener(restore);
     UsageQueries queries = UsageQueries.of(streams);
     ClusterUsage cluster =
         new ClusterUsage(streams, self, queries, streamsConfig.applicationId(), partitions);
@@ -128,7 +136,7 @@ public final class Pipeline implements AutoCloseable {
       streams.close(Duration.ofSeconds(30));
       throw e;
     }
-    return new Pipeline(streams, queries, metrics, api);
+    return new Pipeline(streams, queries, metrics, api, restore);
   }
 
   private static ApiServer.Health health(KafkaStreams streams) {
@@ -257,6 +265,14 @@ public final class Pipeline implements AutoCloseable {
 
   public PipelineMetrics metrics() {
     return metrics;
+  }
+
+  /**
+   * Records restored from changelogs into this instance's task stores since it started: none after
+   * a clean restart on its own state directory, while no other instance changed its state.
+   */
+  public long restoredRecords() {
+    return restore.restoredRecords();
   }
 
   public UsageQueries queries() {

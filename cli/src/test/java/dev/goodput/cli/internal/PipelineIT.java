@@ -236,6 +236,53 @@ class PipelineIT {
     }
   }
 
+  @Test
+  @Timeout(value = 3, unit = TimeUnit.MINUTES)
+  void shouldResumeFromItsOwnStateAfterACleanRestart() throws Exception {
+    try (TestKafka kafka = TestKafka.start(dir.resolve("kafka"))) {
+      // Given a pipeline that accounted 300 events and was stopped cleanly
+      Instant hour0 = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(2, ChronoUnit.HOURS);
+      Instant to = hour0.plus(2, ChronoUnit.HOURS);
+      List<InferenceEvent> events = randomEvents(300, hour0, new SplittableRandom(11));
+      Map<String, String> before = new TreeMap<>();
+      try (Pipeline pipeline = startPipeline(kafka.bootstrapServers())) {
+        produce(kafka.bootstrapServers(), events, List.of());
+        awaitMetric(pipeline.apiUri(), events.size());
+        for (String tenant : TENANTS) {
+          before.put(tenant, getJson(pipeline.apiUri(), tenant, hour0, to, "hour").toString());
+        }
+        assertThat(pipeline.restoredRecords()).isZero();
+      }
+
+      // When it starts again on the same state directory
+      try (Pipeline pipeline = startPipeline(kafka.bootstrapServers())) {
+        // Then it answers the same, having restored nothing from the changelogs: under
+        // exactly-once, a task whose stores lack a committed offset is wiped and restored whole
+        for (String tenant : TENANTS) {
+          assertThat(awaitUsage(pipeline.apiUri(), tenant, hour0, to))
+              .isEqualTo(before.get(tenant));
+        }
+        assertThat(pipeline.restoredRecords()).isZero();
+      }
+    }
+  }
+
+  /** A tenant's hourly usage document once the API answers 200 (503 while starting); 60 s. */
+  private static String awaitUsage(URI api, String tenant, Instant from, Instant to)
+      throws Exception {
+    URI uri = api.resolve(usagePath(tenant, from, to, "hour"));
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      HttpResponse<String> r = get(uri);
+      if (r.statusCode() == 200) {
+        return new ObjectMapper().readTree(r.body()).toString();
+      }
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(503);
+      assertThat(System.nanoTime()).as("still 503 after 60 s: %s", r.body()).isLessThan(deadline);
+      Thread.sleep(200);
+    }
+  }
+
   /** The RocksDB options files of every instance of store {@code store} under {@code stateDir}. */
   private static List<String> rocksDbOptions(Path stateDir, String store) throws IOException {
     try (Stream<Path> files = Files.walk(stateDir)) {
@@ -486,18 +533,20 @@ class PipelineIT {
 
   private static JsonNode getJson(
       URI api, String tenant, Instant from, Instant to, String granularity) throws Exception {
-    String path =
-        "/v1/tenants/"
-            + java.net.URLEncoder.encode(tenant, StandardCharsets.UTF_8).replace("+", "%20")
-            + "/usage?from="
-            + from
-            + "&to="
-            + to
-            + "&granularity="
-            + granularity;
-    HttpResponse<String> r = get(URI.create(api + path));
+    HttpResponse<String> r = get(URI.create(api + usagePath(tenant, from, to, granularity)));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     return new ObjectMapper().readTree(r.body());
+  }
+
+  private static String usagePath(String tenant, Instant from, Instant to, String granularity) {
+    return "/v1/tenants/"
+        + java.net.URLEncoder.encode(tenant, StandardCharsets.UTF_8).replace("+", "%20")
+        + "/usage?from="
+        + from
+        + "&to="
+        + to
+        + "&granularity="
+        + granularity;
   }
 
   static HttpResponse<String> get(URI uri) throws Exception {

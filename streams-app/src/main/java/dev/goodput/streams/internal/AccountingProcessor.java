@@ -97,7 +97,13 @@ public final class AccountingProcessor
     catalog = new CatalogView(context.getStateStore(StoreNames.CATALOG));
     context.schedule(CATALOG_REFRESH, PunctuationType.WALL_CLOCK_TIME, now -> catalog.refresh());
     context.schedule(
-        Duration.ofMillis(publishIntervalMs), PunctuationType.WALL_CLOCK_TIME, now -> publish());
+        Duration.ofMillis(publishIntervalMs),
+        PunctuationType.WALL_CLOCK_TIME,
+        now -> {
+          // A task without records yet: its dedup stores need their markers (DedupIndex.start).
+          dedup.start(now);
+          publish();
+        });
   }
 
   /**

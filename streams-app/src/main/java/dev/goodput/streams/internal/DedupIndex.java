@@ -24,12 +24,13 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * cost grows with the store. A task with ids in that store (a pipeline upgraded from that version)
  * also looks there, with the old range read, for events seen until a window after its first event
  * under this version; the time is kept in the legacy store under the empty key (no id is empty), so
- * a restart does not extend it. Each time a task starts with that marker, putting it again moves
- * the legacy store's time forward, so its segments older than a window are dropped.
+ * a restart does not extend it; a task with nothing there is marked too, as never to read it (see
+ * {@link #start}). Each time a task starts, putting the marker again moves the legacy store's time
+ * forward, so its segments older than a window are dropped.
  */
 public final class DedupIndex {
 
-  /** The legacy store's marker key: no id is empty (it holds at least a tenant). */
+  /** The marker key of both stores: no id is empty (it holds at least a tenant). */
   static final Bytes MARKER = Bytes.wrap(new byte[0]);
 
   private final WindowStore<Bytes, Long> buckets;
@@ -56,14 +57,11 @@ public final class DedupIndex {
   }
 
   /**
-   * Whether {@code id} was accepted within the window of {@code atMs}. The first call of a task's
-   * life decides whether the legacy store must be read, and so must come from processing a record
-   * (it may write the marker).
+   * Whether {@code id} was accepted within the window of {@code atMs}. Starts the index if it has
+   * not started, and so must come from processing a record (see {@link #start}).
    */
   boolean seen(Bytes id, long atMs) {
-    if (!started) {
-      start(atMs);
-    }
+    start(atMs);
     long bucket = bucketStart(atMs);
     // The own bucket first: a resend mostly follows its original closely.
     return within(buckets.fetch(id, bucket), atMs)
@@ -77,7 +75,23 @@ public final class DedupIndex {
     buckets.put(id, atMs, bucketStart(atMs));
   }
 
-  private void start(long nowMs) {
+  /**
+   * Starts the index at {@code nowMs} unless it has started: decides whether the legacy store must
+   * be read, and writes a marker in both stores. Called by the first lookup, and from a punctuation
+   * soon after the task starts so that a task without records is marked too. Must run with a record
+   * context (processing or punctuating): it writes to logged stores.
+   *
+   * <p>Why both stores always hold a marker: Kafka Streams 4.4 keeps a window store's committed
+   * changelog offset in its segments, so a window store without any has none, and under
+   * exactly-once a task with such a store beside non-empty ones is taken for corrupted at each
+   * start: its whole state wiped and restored from the changelogs. The markers' key is empty, which
+   * no id is; a segment dropped for its age always leaves a newer one, the one whose put dropped
+   * it.
+   */
+  void start(long nowMs) {
+    if (started) {
+      return;
+    }
     started = true;
     Long marked = latestMarker();
     if (marked != null) {
@@ -85,10 +99,10 @@ public final class DedupIndex {
     } else if (legacyHasIds()) {
       // A minute of margin for instances whose clocks differ a little.
       legacyUntilMs = nowMs + windowMs + 60_000L;
-    } else {
-      return;
     }
+    // Long.MIN_VALUE when there is nothing to read: never.
     legacy.put(MARKER, legacyUntilMs, nowMs);
+    buckets.put(MARKER, nowMs, bucketStart(nowMs));
   }
 
   private Long latestMarker() {

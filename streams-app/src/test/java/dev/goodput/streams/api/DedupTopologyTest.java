@@ -132,23 +132,50 @@ class DedupTopologyTest {
   }
 
   @Test
-  void shouldNotMarkNorReadTheLegacyStoreOfAFreshPipeline() {
+  void shouldMarkTheLegacyStoreOfAFreshPipelineAsNeverToBeRead() {
     try (TopologyFixture fx = new TopologyFixture(stateDir, ONE_HOUR)) {
       fx.pipe(event("r1"));
       fx.pipe(event("r1"));
 
+      // The marker alone: a window store needs a segment to keep its committed changelog offset
       assertThat(count(fx, Outcome.DUPLICATE)).isEqualTo(1);
       WindowStore<Bytes, Long> legacy = fx.driver.getWindowStore(StoreNames.DEDUP_LEGACY);
-      assertThat(marker(legacy)).isNull();
+      assertThat(marker(legacy)).isEqualTo(Long.MIN_VALUE);
       try (var all = legacy.all()) {
+        assertThat(all.next().key.key().get()).isEmpty();
         assertThat(all.hasNext()).isFalse();
       }
     }
   }
 
-  private static Long marker(WindowStore<Bytes, Long> legacy) {
+  @Test
+  void shouldMarkBothDedupStoresOfATaskWithoutRecordsSoonAfterItStarts() {
+    try (TopologyFixture fx = new TopologyFixture(stateDir, ONE_HOUR)) {
+      // Given a task that has processed nothing: its window stores hold no segment yet
+      WindowStore<Bytes, Long> legacy = fx.driver.getWindowStore(StoreNames.DEDUP_LEGACY);
+      WindowStore<Bytes, Long> buckets = fx.driver.getWindowStore(StoreNames.DEDUP);
+      assertThat(marker(legacy)).isNull();
+      assertThat(marker(buckets)).isNull();
+
+      // When its first punctuation runs
+      fx.driver.advanceWallClockTime(Duration.ofSeconds(2));
+
+      // Then both hold the marker (so a segment, where the committed offset is kept), the legacy
+      // one saying never to read it
+      assertThat(marker(legacy)).isEqualTo(Long.MIN_VALUE);
+      assertThat(marker(buckets)).isNotNull();
+
+      // And ids are still told apart as before
+      fx.pipe(event("r1"));
+      fx.pipe(event("r1"));
+      assertThat(count(fx, Outcome.ACCEPTED)).isEqualTo(1);
+      assertThat(count(fx, Outcome.DUPLICATE)).isEqualTo(1);
+    }
+  }
+
+  private static Long marker(WindowStore<Bytes, Long> store) {
     try (WindowStoreIterator<Long> it =
-        legacy.backwardFetch(Bytes.wrap(new byte[0]), 0L, Long.MAX_VALUE)) {
+        store.backwardFetch(Bytes.wrap(new byte[0]), 0L, Long.MAX_VALUE)) {
       return it.hasNext() ? it.next().value : null;
     }
   }
