@@ -428,6 +428,7 @@ public final class Bench {
             settings.streamThreads(),
             loaded.records(),
             stateRoot,
+            run > 0 && instances == 1,
             progress);
     Throughput.Counts c = r.counts();
     if (c.accepted() != loaded.uniqueEvents()
@@ -467,6 +468,12 @@ public final class Bench {
         r.steadyCpu().jitMs(),
         r.steadyCpu().gcMs(),
         r.steadyCpu().busiestGroups(6));
+    if (r.restart() != null) {
+      progress.detail(
+          "restarted on its own state after a clean stop: answering after %.1f s,"
+              + " %,d records restored from the changelogs",
+          r.restart().secondsToQueryable(), r.restart().restoredRecords());
+    }
     return r;
   }
 

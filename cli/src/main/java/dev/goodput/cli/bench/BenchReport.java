@@ -296,6 +296,19 @@ public record BenchReport(
             rate(t.totalEventsPerS().median()),
             runs(t.totalEventsPerS(), BenchReport::k),
             ""));
+    List<Throughput.Run> restarted = t.runs().stream().filter(r -> r.restart() != null).toList();
+    if (!restarted.isEmpty()) {
+      Measure seconds = Measure.of(restarted, r -> r.restart().secondsToQueryable());
+      long restored =
+          restarted.stream().mapToLong(r -> r.restart().restoredRecords()).max().orElseThrow();
+      rows.add(
+          row(
+              "",
+              "  clean restart: answering after / most records restored",
+              String.format(Locale.ROOT, "%.1f s / %s", seconds.median(), grouped(restored)),
+              runs(seconds, v -> String.format(Locale.ROOT, "%.1f", v)),
+              ""));
+    }
   }
 
   private String verdict(String name) {

@@ -117,6 +117,11 @@ final class Instances implements AutoCloseable {
     return Optional.of(sum);
   }
 
+  /** Records the instances restored from changelogs into their task stores since they started. */
+  long restoredRecords() {
+    return pipelines.stream().mapToLong(Pipeline::restoredRecords).sum();
+  }
+
   /** Fails if an instance has stopped. */
   void checkAlive() {
     for (Pipeline p : pipelines) {

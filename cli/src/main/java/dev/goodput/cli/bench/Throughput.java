@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -110,11 +111,21 @@ final class Throughput {
       double startupSeconds,
       double seconds,
       Counts counts,
-      CpuUsage steadyCpu) {}
+      CpuUsage steadyCpu,
+      Restart restart) {}
+
+  /**
+   * The same instances started again on their own state after a clean stop: the time until they
+   * answer queries for every partition, and the records they restored from the changelogs first
+   * (none, unless Kafka Streams distrusted a store and wiped its task).
+   */
+  record Restart(double secondsToQueryable, long restoredRecords) {}
 
   /**
    * Runs {@code instances} fresh instances of a new application over the pre-loaded input until
-   * every record is decided, then stops them and deletes their state and internal topics.
+   * every record is decided, then stops them, with {@code restart} starts them again on their state
+   * and stops them once they answer (the counts must be those they stopped with), and deletes their
+   * state and internal topics.
    */
   static Run run(
       BenchBroker broker,
@@ -125,22 +136,43 @@ final class Throughput {
       int threads,
       long records,
       Path stateRoot,
+      boolean restart,
       Progress progress)
       throws InterruptedException {
+    Supplier<Instances> start =
+        () ->
+            Instances.start(
+                broker,
+                applicationId,
+                guarantee,
+                instances,
+                partitions,
+                threads,
+                stateRoot,
+                MetricsConfig.DEFAULT);
     Instances.Completion c;
     long startNs;
-    try (Instances running =
-        Instances.start(
-            broker,
-            applicationId,
-            guarantee,
-            instances,
-            partitions,
-            threads,
-            stateRoot,
-            MetricsConfig.DEFAULT)) {
+    try (Instances running = start.get()) {
       startNs = running.startNs();
       c = running.awaitDecided(records, progress);
+    }
+    Restart again = null;
+    if (restart) {
+      long restartNs = System.nanoTime();
+      try (Instances resumed = start.get()) {
+        resumed.awaitQueryable();
+        double seconds = (System.nanoTime() - restartNs) / 1e9;
+        Map<Outcome, Long> counts = resumed.outcomes().orElseThrow();
+        if (!counts.equals(c.outcomes())) {
+          throw new IllegalStateException(
+              applicationId
+                  + ": restarted on its state with outcomes "
+                  + counts
+                  + ", stopped with "
+                  + c.outcomes());
+        }
+        again = new Restart(seconds, resumed.restoredRecords());
+      }
     }
     broker.deleteInternalTopics(applicationId);
     for (int i = 0; i < instances; i++) {
@@ -156,6 +188,7 @@ final class Throughput {
         (c.firstNs() - startNs) / 1e9,
         seconds,
         Counts.of(c.outcomes()),
-        c.cpu());
+        c.cpu(),
+        again);
   }
 }

@@ -78,27 +78,32 @@ class DedupTopologyTest {
     long accepted = 0;
     long duplicates = 0;
     Path dir = Files.createTempDirectory("goodput-dedup");
-    try (TopologyFixture fx = new TopologyFixture(dir, ONE_HOUR)) {
-      for (int i = 0; i < 60; i++) {
-        long gap =
-            random.nextBoolean()
-                ? gaps[random.nextInt(gaps.length)]
-                : (long) random.nextInt((int) (3 * HOUR_MS));
-        fx.driver.advanceWallClockTime(Duration.ofMillis(gap));
-        now += gap;
-        String id = "r" + random.nextInt(3);
-        fx.pipe(event(id));
-        long at = now;
-        List<Long> times = acceptedAt.computeIfAbsent(id, k -> new ArrayList<>());
-        if (times.stream().anyMatch(t -> Math.abs(at - t) <= HOUR_MS)) {
-          duplicates++;
-        } else {
-          times.add(at);
-          accepted++;
+    try {
+      try (TopologyFixture fx = new TopologyFixture(dir, ONE_HOUR)) {
+        for (int i = 0; i < 60; i++) {
+          long gap =
+              random.nextBoolean()
+                  ? gaps[random.nextInt(gaps.length)]
+                  : (long) random.nextInt((int) (3 * HOUR_MS));
+          fx.driver.advanceWallClockTime(Duration.ofMillis(gap));
+          now += gap;
+          String id = "r" + random.nextInt(3);
+          fx.pipe(event(id));
+          long at = now;
+          List<Long> times = acceptedAt.computeIfAbsent(id, k -> new ArrayList<>());
+          if (times.stream().anyMatch(t -> Math.abs(at - t) <= HOUR_MS)) {
+            duplicates++;
+          } else {
+            times.add(at);
+            accepted++;
+          }
         }
+        assertThat(count(fx, Outcome.ACCEPTED)).as("seed %d", seed).isEqualTo(accepted);
+        assertThat(count(fx, Outcome.DUPLICATE)).as("seed %d", seed).isEqualTo(duplicates);
       }
-      assertThat(count(fx, Outcome.ACCEPTED)).as("seed %d", seed).isEqualTo(accepted);
-      assertThat(count(fx, Outcome.DUPLICATE)).as("seed %d", seed).isEqualTo(duplicates);
+    } finally {
+      // The driver empties its state directory on close; the directory itself is ours.
+      Files.deleteIfExists(dir);
     }
   }
 
