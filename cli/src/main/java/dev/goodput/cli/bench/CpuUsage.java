@@ -69,9 +69,12 @@ record CpuUsage(
       long processNs,
       long busyTicks,
       long allTicks,
-      Map<String, Long> threadGroupNs,
+      Map<Long, ThreadCpu> threads,
       long jitMs,
       long gcMs) {}
+
+  /** A live thread's {@link #threadGroup} and CPU time. */
+  record ThreadCpu(String group, long ns) {}
 
   static Mark mark() {
     long process = -1;
@@ -92,21 +95,21 @@ record CpuUsage(
     for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
       gcMs += Math.max(0, gc.getCollectionTime());
     }
-    return new Mark(System.nanoTime(), process, ticks[0], ticks[1], threadGroupNs(), jitMs, gcMs);
+    return new Mark(System.nanoTime(), process, ticks[0], ticks[1], threadCpu(), jitMs, gcMs);
   }
 
   /** The name of the stream threads' group (see {@link #threadGroup}). */
   private static final String STREAM_THREADS = "#-StreamThread-#";
 
   /**
-   * CPU time of this JVM's live threads by {@link #threadGroup} (the stream threads of the bench's
-   * Kafka Streams clients are {@link #STREAM_THREADS}; the JIT's and the GC's threads are not Java
-   * threads and are not here), or an empty map where the JVM does not measure thread CPU time. A
-   * thread that ends between two marks is not counted: take marks while the clients run.
+   * CPU time of this JVM's live threads by thread id, with their {@link #threadGroup} (the stream
+   * threads of the bench's Kafka Streams clients are {@link #STREAM_THREADS}; the JIT's and the
+   * GC's threads are not Java threads and are not here), or an empty map where the JVM does not
+   * measure thread CPU time.
    */
-  private static Map<String, Long> threadGroupNs() {
+  private static Map<Long, ThreadCpu> threadCpu() {
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    Map<String, Long> out = new HashMap<>();
+    Map<Long, ThreadCpu> out = new HashMap<>();
     if (!threads.isThreadCpuTimeSupported() || !threads.isThreadCpuTimeEnabled()) {
       return out;
     }
@@ -119,9 +122,25 @@ record CpuUsage(
         String name = t.getThreadName();
         // Streams clients are named after their application: one group for all of them.
         String group = name.matches(".*-StreamThread-[0-9]+$") ? STREAM_THREADS : threadGroup(name);
-        out.merge(group, ns, Long::sum);
+        out.put(t.getThreadId(), new ThreadCpu(group, ns));
       }
     }
+    return out;
+  }
+
+  /**
+   * CPU time by thread group between two marks: of each thread alive at the second, what it used
+   * since the first (all of it if it started since). A thread that ended in between is not counted
+   * (its last CPU time is gone with it), so take marks while the clients run; before, the sums by
+   * group went negative when a client of the previous run ended in between.
+   */
+  static Map<String, Long> groupNsBetween(Map<Long, ThreadCpu> from, Map<Long, ThreadCpu> to) {
+    Map<String, Long> out = new HashMap<>();
+    to.forEach(
+        (id, t) -> {
+          ThreadCpu before = from.get(id);
+          out.merge(t.group(), t.ns() - (before == null ? 0 : before.ns()), Long::sum);
+        });
     return out;
   }
 
@@ -144,10 +163,8 @@ record CpuUsage(
     }
     Map<String, Double> groups = new TreeMap<>();
     if (wallNs > 0) {
-      to.threadGroupNs()
-          .forEach(
-              (group, ns) ->
-                  groups.put(group, (ns - from.threadGroupNs().getOrDefault(group, 0L)) / wallNs));
+      groupNsBetween(from.threads(), to.threads())
+          .forEach((group, ns) -> groups.put(group, ns / wallNs));
     }
     return new CpuUsage(
         processCores,
