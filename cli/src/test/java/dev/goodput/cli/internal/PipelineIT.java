@@ -221,18 +221,24 @@ class PipelineIT {
       awaitMetric(pipeline.apiUri(), 608);
       assertLedgerEqualsApi(kafka.bootstrapServers(), pipeline.apiUri(), hour0, to);
 
-      // And the dedup store's segments were opened with a bloom filter over their memtables, the
-      // other stores without (RocksDB writes the options each instance was opened with)
+      // And the dedup store's segments were opened with a bloom filter over their memtables and
+      // filters on every level, the other stores with Kafka Streams' settings (RocksDB writes the
+      // options each instance was opened with)
       assertThat(rocksDbOptions(dir.resolve("streams"), StoreNames.DEDUP))
           .isNotEmpty()
           .allSatisfy(
               o ->
                   assertThat(o)
                       .contains("memtable_whole_key_filtering=true")
-                      .contains("memtable_prefix_bloom_size_ratio=0.100000"));
+                      .contains("memtable_prefix_bloom_size_ratio=0.100000")
+                      .contains("optimize_filters_for_hits=false"));
       assertThat(rocksDbOptions(dir.resolve("streams"), StoreNames.USAGE_TOTALS))
           .isNotEmpty()
-          .allSatisfy(o -> assertThat(o).contains("memtable_whole_key_filtering=false"));
+          .allSatisfy(
+              o ->
+                  assertThat(o)
+                      .contains("memtable_whole_key_filtering=false")
+                      .contains("optimize_filters_for_hits=true"));
     }
   }
 

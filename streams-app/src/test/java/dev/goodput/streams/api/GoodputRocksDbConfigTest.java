@@ -11,11 +11,14 @@ class GoodputRocksDbConfigTest {
   private final GoodputRocksDbConfig setter = new GoodputRocksDbConfig();
 
   @Test
-  void dedupSegmentsGetAWholeKeyBloomFilterOverTheirMemtables() {
+  void dedupSegmentsGetAWholeKeyBloomFilterOverTheirMemtablesAndFiltersOnEveryLevel() {
     try (Options options = new Options()) {
+      // As Kafka Streams sets it before calling the setter
+      options.setOptimizeFiltersForHits(true);
       setter.setConfig(StoreNames.DEDUP + ".1764892800000", options, Map.of());
       assertThat(options.memtableWholeKeyFiltering()).isTrue();
       assertThat(options.memtablePrefixBloomSizeRatio()).isEqualTo(0.1);
+      assertThat(options.optimizeFiltersForHits()).isFalse();
     }
   }
 
@@ -26,9 +29,11 @@ class GoodputRocksDbConfigTest {
           StoreNames.DEDUP_LEGACY + ".1764892800000", StoreNames.USAGE_TOTALS, "dedup-bucketsx"
         }) {
       try (Options options = new Options()) {
+        options.setOptimizeFiltersForHits(true);
         setter.setConfig(name, options, Map.of());
         assertThat(options.memtableWholeKeyFiltering()).as(name).isFalse();
         assertThat(options.memtablePrefixBloomSizeRatio()).as(name).isZero();
+        assertThat(options.optimizeFiltersForHits()).as(name).isTrue();
       }
     }
   }
