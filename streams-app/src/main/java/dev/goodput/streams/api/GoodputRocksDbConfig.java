@@ -18,7 +18,7 @@ import org.rocksdb.Options;
  * the files of the last level, which saves memory where lookups mostly find their key. The dedup
  * store's mostly do not, so once compaction had moved its ids to the last level every new id's
  * lookup binary-searched an index block and a data block of each file it might be in ({@code
- * BlockBasedTable::Get} 11.5% of the stream threads under live traffic, after a few million ids).
+ * BlockBasedTable::Get} 11.6% of the stream threads under live traffic, after a few million ids).
  * Its segments keep their filters on every level: about 10 bits per id, loaded with the files.
  * Every other store keeps Kafka Streams' settings.
  */
