@@ -8,8 +8,6 @@ import dev.goodput.accounting.api.SloPolicy;
 import dev.goodput.ingest.api.InferenceEvent;
 import dev.goodput.ingest.api.Status;
 import java.math.BigDecimal;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -48,68 +46,62 @@ class AccountingPropertiesTest {
     Catalog catalog = randomCatalog(random);
     List<InferenceEvent> stream = randomStream(random);
 
-    Path dir = Files.createTempDirectory("goodput-prop");
-    try {
-      try (TopologyFixture fx = new TopologyFixture(dir)) {
-        // Given the catalog, then the stream in its (shuffled) order
-        fx.apply(catalog);
-        long wallClockMs = TopologyFixture.WALL_CLOCK.plusSeconds(1).toEpochMilli();
-        stream.forEach(fx::pipe);
+    try (TopologyFixture fx = TopologyFixture.inTemporaryDirectory(Map.of())) {
+      // Given the catalog, then the stream in its (shuffled) order
+      fx.apply(catalog);
+      long wallClockMs = TopologyFixture.WALL_CLOCK.plusSeconds(1).toEpochMilli();
+      stream.forEach(fx::pipe);
 
-        // Then every hourly row, every total and every outcome count equals the recomputation
-        Map<UsageKey, UsageCounters> expected = recompute(stream, catalog, wallClockMs);
-        Map<UsageKey, UsageCounters> actual = new TreeMap<>(KEY_ORDER);
-        for (String tenant : TENANTS) {
-          for (HourlyUsage h : fx.queries.hourly(tenant, 0, Long.MAX_VALUE)) {
-            actual.put(h.key(), h.counters());
-          }
+      // Then every hourly row, every total and every outcome count equals the recomputation
+      Map<UsageKey, UsageCounters> expected = recompute(stream, catalog, wallClockMs);
+      Map<UsageKey, UsageCounters> actual = new TreeMap<>(KEY_ORDER);
+      for (String tenant : TENANTS) {
+        for (HourlyUsage h : fx.queries.hourly(tenant, 0, Long.MAX_VALUE)) {
+          actual.put(h.key(), h.counters());
         }
-        assertThat(actual).as("seed %d", seed).isEqualTo(expected);
-
-        // And every row's TTFT p50 and p99 lie between the order statistics around the exact
-        // percentile, each widened by 1% (contract section 3)
-        Map<UsageKey, List<Double>> ttfts = new HashMap<>();
-        for (InferenceEvent e : accepted(stream, wallClockMs)) {
-          if (e.status() == Status.OK) {
-            ttfts.computeIfAbsent(hourKey(e), k -> new ArrayList<>()).add(e.ttftMs());
-          }
-        }
-        for (String tenant : TENANTS) {
-          for (HourlyUsage h : fx.queries.hourly(tenant, 0, Long.MAX_VALUE)) {
-            List<Double> samples = ttfts.getOrDefault(h.key(), List.of());
-            Percentiles p = h.sketches().ttft();
-            assertWithinContractTolerance(samples, 0.50, p.p50(), seed);
-            assertWithinContractTolerance(samples, 0.99, p.p99(), seed);
-          }
-        }
-
-        Map<SeriesKey, UsageCounters> expectedTotals = new HashMap<>();
-        expected.forEach(
-            (k, c) ->
-                expectedTotals.merge(new SeriesKey(k.tenant(), k.model()), c, UsageCounters::plus));
-        Map<SeriesKey, UsageCounters> actualTotals = new HashMap<>();
-        fx.queries.totals().forEach((k, t) -> actualTotals.put(k, t.counters()));
-        assertThat(actualTotals).as("seed %d", seed).isEqualTo(expectedTotals);
-
-        long accepted = expected.values().stream().mapToLong(UsageCounters::requests).sum();
-        long expired =
-            stream.stream().filter(e -> e.timestampMs() < wallClockMs - RETENTION_MS).count();
-        assertThat(fx.queries.outcomes())
-            .as("seed %d", seed)
-            .isEqualTo(
-                Map.of(
-                    Outcome.ACCEPTED,
-                    accepted,
-                    Outcome.DUPLICATE,
-                    stream.size() - expired - accepted,
-                    Outcome.REJECTED,
-                    0L,
-                    Outcome.EXPIRED,
-                    expired));
       }
-    } finally {
-      // The driver empties its state directory on close; the directory itself is ours.
-      Files.deleteIfExists(dir);
+      assertThat(actual).as("seed %d", seed).isEqualTo(expected);
+
+      // And every row's TTFT p50 and p99 lie between the order statistics around the exact
+      // percentile, each widened by 1% (contract section 3)
+      Map<UsageKey, List<Double>> ttfts = new HashMap<>();
+      for (InferenceEvent e : accepted(stream, wallClockMs)) {
+        if (e.status() == Status.OK) {
+          ttfts.computeIfAbsent(hourKey(e), k -> new ArrayList<>()).add(e.ttftMs());
+        }
+      }
+      for (String tenant : TENANTS) {
+        for (HourlyUsage h : fx.queries.hourly(tenant, 0, Long.MAX_VALUE)) {
+          List<Double> samples = ttfts.getOrDefault(h.key(), List.of());
+          Percentiles p = h.sketches().ttft();
+          assertWithinContractTolerance(samples, 0.50, p.p50(), seed);
+          assertWithinContractTolerance(samples, 0.99, p.p99(), seed);
+        }
+      }
+
+      Map<SeriesKey, UsageCounters> expectedTotals = new HashMap<>();
+      expected.forEach(
+          (k, c) ->
+              expectedTotals.merge(new SeriesKey(k.tenant(), k.model()), c, UsageCounters::plus));
+      Map<SeriesKey, UsageCounters> actualTotals = new HashMap<>();
+      fx.queries.totals().forEach((k, t) -> actualTotals.put(k, t.counters()));
+      assertThat(actualTotals).as("seed %d", seed).isEqualTo(expectedTotals);
+
+      long accepted = expected.values().stream().mapToLong(UsageCounters::requests).sum();
+      long expired =
+          stream.stream().filter(e -> e.timestampMs() < wallClockMs - RETENTION_MS).count();
+      assertThat(fx.queries.outcomes())
+          .as("seed %d", seed)
+          .isEqualTo(
+              Map.of(
+                  Outcome.ACCEPTED,
+                  accepted,
+                  Outcome.DUPLICATE,
+                  stream.size() - expired - accepted,
+                  Outcome.REJECTED,
+                  0L,
+                  Outcome.EXPIRED,
+                  expired));
     }
   }
 

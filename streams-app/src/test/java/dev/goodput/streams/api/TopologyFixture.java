@@ -5,6 +5,9 @@ import dev.goodput.accounting.api.CatalogJson;
 import dev.goodput.ingest.api.EventWriter;
 import dev.goodput.ingest.api.InferenceEvent;
 import dev.goodput.ingest.api.Status;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
@@ -31,6 +34,21 @@ public final class TopologyFixture implements AutoCloseable {
   public final TestInputTopic<String, byte[]> catalog;
   public final TestOutputTopic<String, byte[]> ledger;
   public final UsageQueries queries;
+
+  /** The state directory this fixture created and deletes on close, if it did. */
+  private Path temporaryDir;
+
+  /**
+   * A fixture whose state lives in a temporary directory of its own, deleted on close: for property
+   * tries, which get no {@code @TempDir}.
+   */
+  public static TopologyFixture inTemporaryDirectory(Map<String, String> settings)
+      throws IOException {
+    Path dir = Files.createTempDirectory("goodput-topology");
+    TopologyFixture fx = new TopologyFixture(dir, settings);
+    fx.temporaryDir = dir;
+    return fx;
+  }
 
   public TopologyFixture(Path stateDir) {
     this(stateDir, Map.of());
@@ -133,6 +151,15 @@ public final class TopologyFixture implements AutoCloseable {
 
   @Override
   public void close() {
+    // The driver empties its state directory; a directory this fixture created is its own to
+    // delete.
     driver.close();
+    if (temporaryDir != null) {
+      try {
+        Files.deleteIfExists(temporaryDir);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
   }
 }
