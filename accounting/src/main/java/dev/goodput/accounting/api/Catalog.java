@@ -27,14 +27,40 @@ public final class Catalog {
   private final Map<Key, List<SloPolicy>> policyIndex = new HashMap<>();
 
   /**
-   * The index lists a lookup walks, most specific first, found once per tenant and model (and
-   * slo_class for policies) and kept: finding them is up to four (prices) or eight (policies) hash
-   * lookups, most of them misses, which every event would otherwise repeat. At most {@link
-   * #MAX_CHAINS} of each are kept; past that, lookups find them again each time.
+   * The entries a lookup walks, found once per tenant and model (and slo_class for policies) and
+   * kept: finding them is up to four (prices) or eight (policies) hash lookups, most of them
+   * misses, which every event would otherwise repeat. At most {@link #MAX_CHAINS} of each are kept;
+   * past that, lookups find them again each time.
    */
-  private final Map<Key, List<List<PriceEntry>>> priceChains = new ConcurrentHashMap<>();
+  private final Map<Key, Chain<PriceEntry>> priceChains = new ConcurrentHashMap<>();
 
-  private final Map<Key, List<List<SloPolicy>>> policyChains = new ConcurrentHashMap<>();
+  private final Map<Key, Chain<SloPolicy>> policyChains = new ConcurrentHashMap<>();
+
+  /**
+   * The entries that may apply to a lookup, most specific first and within each specificity the
+   * latest {@code effective_from} first, as arrays: the first entry in effect at a time is the
+   * answer. Their starts are kept as epoch milliseconds, so a lookup is a loop over two arrays.
+   */
+  private static final class Chain<E> {
+    final long[] fromMs;
+    final E[] entries;
+
+    Chain(long[] fromMs, E[] entries) {
+      this.fromMs = fromMs;
+      this.entries = entries;
+    }
+
+    /** The first entry in effect at {@code timestampMs}, or null. */
+    E at(long timestampMs) {
+      long[] from = fromMs;
+      for (int i = 0; i < from.length; i++) {
+        if (from[i] <= timestampMs) {
+          return entries[i];
+        }
+      }
+      return null;
+    }
+  }
 
   static final int MAX_CHAINS = 100_000;
 
@@ -67,53 +93,44 @@ public final class Catalog {
 
   /** The price of a request of {@code tenant} on {@code model} finished at {@code timestampMs}. */
   public Optional<PriceEntry> price(String tenant, String model, long timestampMs) {
-    for (List<PriceEntry> list : priceChain(tenant, model)) {
-      for (PriceEntry p : list) {
-        if (p.effectiveFrom().toEpochMilli() <= timestampMs) {
-          return Optional.of(p);
-        }
-      }
-    }
-    return Optional.empty();
+    return Optional.ofNullable(priceChain(tenant, model).at(timestampMs));
   }
 
-  private List<List<PriceEntry>> priceChain(String tenant, String model) {
+  private Chain<PriceEntry> priceChain(String tenant, String model) {
     Key k = key(tenant, model, null);
-    List<List<PriceEntry>> chain = priceChains.get(k);
+    Chain<PriceEntry> chain = priceChains.get(k);
     if (chain != null) {
       return chain;
     }
-    List<List<PriceEntry>> found = new ArrayList<>(4);
+    List<PriceEntry> found = new ArrayList<>();
     // Most specific first: tenant and model, tenant and any model, model, any model.
     for (int rank = 3; rank >= 0; rank--) {
       List<PriceEntry> list =
           priceIndex.get(key((rank & 2) != 0 ? tenant : null, (rank & 1) != 0 ? model : "*", null));
       if (list != null) {
-        found.add(list);
+        found.addAll(list);
       }
     }
-    return remember(priceChains, k, found);
+    return remember(
+        priceChains,
+        k,
+        found.stream().mapToLong(p -> p.effectiveFrom().toEpochMilli()).toArray(),
+        found.toArray(new PriceEntry[0]));
   }
 
   /** The SLO policy of a request; {@link SloPolicy#DEFAULT} when none matches. */
   public SloPolicy policy(String tenant, String model, String sloClass, long timestampMs) {
-    for (List<SloPolicy> list : policyChain(tenant, model, sloClass)) {
-      for (SloPolicy p : list) {
-        if (p.effectiveFrom().toEpochMilli() <= timestampMs) {
-          return p;
-        }
-      }
-    }
-    return SloPolicy.DEFAULT;
+    SloPolicy p = policyChain(tenant, model, sloClass).at(timestampMs);
+    return p != null ? p : SloPolicy.DEFAULT;
   }
 
-  private List<List<SloPolicy>> policyChain(String tenant, String model, String sloClass) {
+  private Chain<SloPolicy> policyChain(String tenant, String model, String sloClass) {
     Key k = key(tenant, model, sloClass);
-    List<List<SloPolicy>> chain = policyChains.get(k);
+    Chain<SloPolicy> chain = policyChains.get(k);
     if (chain != null) {
       return chain;
     }
-    List<List<SloPolicy>> found = new ArrayList<>(8);
+    List<SloPolicy> found = new ArrayList<>();
     for (int rank = 7; rank >= 0; rank--) {
       if ((rank & 1) != 0 && sloClass == null) {
         continue;
@@ -125,15 +142,19 @@ public final class Catalog {
                   (rank & 2) != 0 ? model : "*",
                   (rank & 1) != 0 ? sloClass : null));
       if (list != null) {
-        found.add(list);
+        found.addAll(list);
       }
     }
-    return remember(policyChains, k, found);
+    return remember(
+        policyChains,
+        k,
+        found.stream().mapToLong(p -> p.effectiveFrom().toEpochMilli()).toArray(),
+        found.toArray(new SloPolicy[0]));
   }
 
-  private static <E> List<List<E>> remember(
-      Map<Key, List<List<E>>> chains, Key key, List<List<E>> found) {
-    List<List<E>> chain = List.copyOf(found);
+  private static <E> Chain<E> remember(
+      Map<Key, Chain<E>> chains, Key key, long[] fromMs, E[] entries) {
+    Chain<E> chain = new Chain<>(fromMs, entries);
     if (chains.size() < MAX_CHAINS) {
       chains.putIfAbsent(key, chain);
     }
