@@ -1,5 +1,6 @@
 package dev.goodput.accounting.api;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -8,6 +9,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * The price catalog and the SLO policy catalog, immutable, with the contract's lookup: among the
@@ -111,11 +114,7 @@ public final class Catalog {
         found.addAll(list);
       }
     }
-    return remember(
-        priceChains,
-        k,
-        found.stream().mapToLong(p -> p.effectiveFrom().toEpochMilli()).toArray(),
-        found.toArray(new PriceEntry[0]));
+    return remember(priceChains, k, found, PriceEntry::effectiveFrom, PriceEntry[]::new);
   }
 
   /** The SLO policy of a request; {@link SloPolicy#DEFAULT} when none matches. */
@@ -145,16 +144,17 @@ public final class Catalog {
         found.addAll(list);
       }
     }
-    return remember(
-        policyChains,
-        k,
-        found.stream().mapToLong(p -> p.effectiveFrom().toEpochMilli()).toArray(),
-        found.toArray(new SloPolicy[0]));
+    return remember(policyChains, k, found, SloPolicy::effectiveFrom, SloPolicy[]::new);
   }
 
   private static <E> Chain<E> remember(
-      Map<Key, Chain<E>> chains, Key key, long[] fromMs, E[] entries) {
-    Chain<E> chain = new Chain<>(fromMs, entries);
+      Map<Key, Chain<E>> chains,
+      Key key,
+      List<E> found,
+      Function<E, Instant> effectiveFrom,
+      IntFunction<E[]> newArray) {
+    long[] fromMs = found.stream().mapToLong(e -> effectiveFrom.apply(e).toEpochMilli()).toArray();
+    Chain<E> chain = new Chain<>(fromMs, found.toArray(newArray.apply(0)));
     if (chains.size() < MAX_CHAINS) {
       chains.putIfAbsent(key, chain);
     }
