@@ -224,14 +224,16 @@ class PipelineIT {
       // And the dedup store's segments were opened with a bloom filter over their memtables and
       // filters on every level, the other stores with Kafka Streams' settings (RocksDB writes the
       // options each instance was opened with)
-      assertThat(rocksDbOptions(dir.resolve("streams"), StoreNames.DEDUP))
-          .isNotEmpty()
-          .allSatisfy(
-              o ->
-                  assertThat(o)
-                      .contains("memtable_whole_key_filtering=true")
-                      .contains("memtable_prefix_bloom_size_ratio=0.100000")
-                      .contains("optimize_filters_for_hits=false"));
+      for (String dedup : List.of(StoreNames.DEDUP_IDS, StoreNames.DEDUP_BUCKETS)) {
+        assertThat(rocksDbOptions(dir.resolve("streams"), dedup))
+            .isNotEmpty()
+            .allSatisfy(
+                o ->
+                    assertThat(o)
+                        .contains("memtable_whole_key_filtering=true")
+                        .contains("memtable_prefix_bloom_size_ratio=0.100000")
+                        .contains("optimize_filters_for_hits=false"));
+      }
       assertThat(rocksDbOptions(dir.resolve("streams"), StoreNames.USAGE_TOTALS))
           .isNotEmpty()
           .allSatisfy(

@@ -43,6 +43,7 @@ public final class GoodputRocksDbConfig implements RocksDBConfigSetter {
 
   /** A segment of the dedup window store is named after the store, a dot and its start. */
   static boolean isDedupSegment(String storeName) {
-    return storeName.equals(StoreNames.DEDUP) || storeName.startsWith(StoreNames.DEDUP + ".");
+    return storeName.equals(StoreNames.DEDUP_BUCKETS)
+        || storeName.startsWith(StoreNames.DEDUP_BUCKETS + ".");
   }
 }

@@ -5,6 +5,7 @@ import dev.goodput.ingest.api.InferenceEvent;
 import dev.goodput.streams.internal.AccountingProcessor;
 import dev.goodput.streams.internal.CatalogLoader;
 import dev.goodput.streams.internal.Codecs;
+import dev.goodput.streams.internal.DedupIdStoreBuilder;
 import dev.goodput.streams.internal.DedupIndex;
 import dev.goodput.streams.internal.HourlyValue;
 import dev.goodput.streams.internal.ParseProcessor;
@@ -99,18 +100,17 @@ public final class GoodputTopology {
     builder.addStateStore(store(StoreNames.LEDGER_PENDING, Codecs.USAGE_KEY, Serdes.ByteArray()));
     builder.addStateStore(store(StoreNames.LEDGER_REVISIONS, Codecs.USAGE_KEY, Serdes.Long()));
     Duration dedupWindow = Duration.ofMillis(config.dedupWindowMs());
-    // Not cached: every key is written once, so a cache saves no writes, and a lookup in a cached
-    // window store walks a range of the cache besides RocksDB (15% of the stream thread).
+    builder.addStateStore(new DedupIdStoreBuilder(StoreNames.DEDUP_IDS, config.dedupWindowMs()));
+    // The layouts before: read for a window after an upgrade (DedupIndex).
     builder.addStateStore(
         Stores.windowStoreBuilder(
             Stores.persistentWindowStore(
-                StoreNames.DEDUP,
+                StoreNames.DEDUP_BUCKETS,
                 Duration.ofMillis(DedupIndex.retentionMs(config.dedupWindowMs())),
                 dedupWindow,
                 false),
             Serdes.Bytes(),
             Serdes.Long()));
-    // The layout before: read for a window after an upgrade (DedupIndex).
     builder.addStateStore(
         Stores.windowStoreBuilder(
             Stores.persistentWindowStore(StoreNames.DEDUP_LEGACY, dedupWindow, dedupWindow, false),
@@ -179,7 +179,8 @@ public final class GoodputTopology {
             Named.as("account"),
             StoreNames.USAGE_HOURLY,
             StoreNames.USAGE_TOTALS,
-            StoreNames.DEDUP,
+            StoreNames.DEDUP_IDS,
+            StoreNames.DEDUP_BUCKETS,
             StoreNames.DEDUP_LEGACY,
             StoreNames.OUTCOMES_ACCOUNTING,
             StoreNames.LEDGER_PENDING,

@@ -15,14 +15,23 @@ public final class StoreNames {
   public static final String OUTCOMES_ACCOUNTING = "outcomes-accounting";
 
   /**
-   * Event ids accepted within the dedup window, per tenant: a window store keyed by the id, under
-   * the start of the window-long bucket of the processing time it was accepted at.
+   * Event ids accepted within the dedup window, per tenant, by the window-long bucket of the
+   * processing time they were accepted at: written once per commit, its changelog holding batches
+   * of ids (DedupIdStore).
    */
-  public static final String DEDUP = "dedup-buckets";
+  public static final String DEDUP_IDS = "dedup-ids";
 
   /**
-   * Event ids by the processing time they were accepted at, as versions before {@link #DEDUP} kept
-   * them: read for one dedup window after an upgrade, never written but for a marker.
+   * Event ids as the versions before {@link #DEDUP_IDS} kept them: a window store keyed by the id,
+   * under the start of the bucket of the processing time it was accepted at. Read for one dedup
+   * window after an upgrade, never written but for a marker.
+   */
+  public static final String DEDUP_BUCKETS = "dedup-buckets";
+
+  /**
+   * Event ids by the processing time they were accepted at, as versions before {@link
+   * #DEDUP_BUCKETS} kept them: read for one dedup window after an upgrade, never written but for a
+   * marker.
    */
   public static final String DEDUP_LEGACY = "dedup";
 

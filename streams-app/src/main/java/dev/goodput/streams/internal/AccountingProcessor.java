@@ -90,7 +90,8 @@ public final class AccountingProcessor
     totals = context.getStateStore(StoreNames.USAGE_TOTALS);
     dedup =
         new DedupIndex(
-            context.getStateStore(StoreNames.DEDUP),
+            context.getStateStore(StoreNames.DEDUP_IDS),
+            context.getStateStore(StoreNames.DEDUP_BUCKETS),
             context.getStateStore(StoreNames.DEDUP_LEGACY),
             dedupWindowMs);
     outcomes = new OutcomeCounter(context.getStateStore(StoreNames.OUTCOMES_ACCOUNTING));

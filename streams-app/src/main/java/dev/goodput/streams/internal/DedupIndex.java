@@ -10,48 +10,59 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
 /**
  * The event ids a task accepted within the dedup window, looked up with point reads.
  *
- * <p>An id is stored under the start of its time bucket (of the window's length) of the processing
- * time it was accepted at, with that time as the value. An id accepted at {@code t} is a duplicate
- * of one accepted at {@code s} when {@code |t - s| <= window}; such an {@code s} lies in {@code
- * t}'s bucket, the one before or the one after (an instance whose clock is ahead), so a lookup is
- * at most three point reads, which RocksDB's bloom filters answer mostly from memory when the id is
- * new. The bucket after has no segment unless a clock ran ahead, and then costs nothing. Retention
- * is two windows and a millisecond, so the bucket before stays readable while any id in it can
- * still match, even after an id was put in the bucket after.
+ * <p>The ids are kept in a {@link DedupIdStore}: by the time bucket (of the window's length) of the
+ * processing time they were accepted at, those accepted since the last commit in memory. An id
+ * accepted at {@code t} is a duplicate of one accepted at {@code s} when {@code |t - s| <= window};
+ * such an {@code s} lies in {@code t}'s bucket, the one before or the one after (an instance whose
+ * clock is ahead), so a lookup is a hash-map lookup and at most three point reads. Ids are kept for
+ * two windows after their bucket's start at least (see {@link #retentionMs}).
  *
- * <p>Before this store, ids were kept in a window store ({@code legacy}) under the time they were
- * accepted, looked up with a range read over its segments: a RocksDB iterator per segment, whose
- * cost grows with the store. A task with ids in that store (a pipeline upgraded from that version)
- * also looks there, with the old range read, for events seen until a window after its first event
- * under this version; the time is kept in the legacy store under the empty key (no id is empty), so
- * a restart does not extend it; a task with nothing there is marked too, as never to read it (see
- * {@link #start}). Each time a task starts, putting the marker again moves the legacy store's time
- * forward, so its segments older than a window are dropped.
+ * <p>Two earlier layouts are read for a window after an upgrade from them, each until a time of its
+ * own. The one before ({@code buckets}) held each id in a window store under its bucket's start,
+ * with the time as the value: point reads, but a RocksDB put and a changelog record per id. It is
+ * read until a window (and a minute) after the id store's first use, which the id store keeps
+ * ({@link DedupIdStore#since}), if it held ids then. The first ({@code legacy}) held ids under the
+ * time they were accepted, looked up with a range read over its segments; it is read until a window
+ * after its first event under the version of the {@code buckets} layout, a time kept in it under
+ * the empty key (no id is empty), so a restart does not extend it; a task with nothing there is
+ * marked too, as never to read it (see {@link #start}). Each time a task starts, putting a marker
+ * again into each of the two window stores moves their time forward, so their segments older than
+ * their retention are dropped.
  */
 public final class DedupIndex {
 
-  /** The marker key of both stores: no id is empty (it holds at least a tenant). */
+  /** The marker key of both window stores: no id is empty (it holds at least a tenant). */
   static final Bytes MARKER = Bytes.wrap(new byte[0]);
 
+  /** Margin for instances whose clocks differ a little. */
+  private static final long CLOCK_MARGIN_MS = 60_000L;
+
+  private final DedupIdStore ids;
   private final WindowStore<Bytes, Long> buckets;
   private final WindowStore<Bytes, Long> legacy;
   private final long windowMs;
+  private long bucketsUntilMs = Long.MIN_VALUE;
   private long legacyUntilMs = Long.MIN_VALUE;
   private boolean started;
 
   /**
-   * @param buckets ids by bucket start, values the processing time accepted at (retention {@link
-   *     #retentionMs})
-   * @param legacy ids by the processing time accepted at, values the event time (the old layout)
+   * @param ids the ids accepted by this version
+   * @param buckets ids by bucket start, values the processing time accepted at (the layout before)
+   * @param legacy ids by the processing time accepted at, values the event time (the first layout)
    * @param windowMs the dedup window
    */
-  DedupIndex(WindowStore<Bytes, Long> buckets, WindowStore<Bytes, Long> legacy, long windowMs) {
+  DedupIndex(
+      DedupIdStore ids,
+      WindowStore<Bytes, Long> buckets,
+      WindowStore<Bytes, Long> legacy,
+      long windowMs) {
+    this.ids = ids;
     this.buckets = buckets;
     this.legacy = legacy;
     this.windowMs = windowMs;
   }
 
-  /** The retention the bucket store needs for a dedup window of {@code windowMs}. */
+  /** The retention the id stores need for a dedup window of {@code windowMs}. */
   public static long retentionMs(long windowMs) {
     return 2 * windowMs + 1;
   }
@@ -62,27 +73,25 @@ public final class DedupIndex {
    */
   boolean seen(Bytes id, long atMs) {
     start(atMs);
-    long bucket = bucketStart(atMs);
-    // The own bucket first: a resend mostly follows its original closely.
-    return within(buckets.fetch(id, bucket), atMs)
-        || within(buckets.fetch(id, bucket - windowMs), atMs)
-        || within(buckets.fetch(id, bucket + windowMs), atMs)
+    return ids.seen(id, atMs)
+        || (atMs <= bucketsUntilMs && seenInBuckets(id, atMs))
         || (atMs <= legacyUntilMs && seenInLegacy(id, atMs));
   }
 
   /** Records {@code id} as accepted at {@code atMs}. */
   void add(Bytes id, long atMs) {
-    buckets.put(id, atMs, bucketStart(atMs));
+    ids.add(id, atMs);
   }
 
   /**
-   * Starts the index at {@code nowMs} unless it has started: decides whether the legacy store must
-   * be read, and writes a marker in both stores. Called by the first lookup, and from a punctuation
-   * soon after the task starts so that a task without records is marked too. Must run with a record
-   * context (processing or punctuating): it writes to logged stores.
+   * Starts the index at {@code nowMs} unless it has started: decides whether the earlier layouts
+   * must be read, writes a marker in both window stores and the id store's first use. Called by the
+   * first lookup, and from a punctuation soon after the task starts so that a task without records
+   * is marked too. Must run with a record context (processing or punctuating): it writes to logged
+   * stores.
    *
-   * <p>Why both stores always hold a marker: Kafka Streams 4.4 keeps a window store's committed
-   * changelog offset in its segments, so a window store without any has none, and under
+   * <p>Why both window stores always hold a marker: Kafka Streams 4.4 keeps a window store's
+   * committed changelog offset in its segments, so a window store without any has none, and under
    * exactly-once a task with such a store beside non-empty ones is taken for corrupted at each
    * start: its whole state wiped and restored from the changelogs. The markers' key is empty, which
    * no id is; a segment dropped for its age always leaves a newer one, the one whose put dropped
@@ -96,13 +105,21 @@ public final class DedupIndex {
     Long marked = latestMarker();
     if (marked != null) {
       legacyUntilMs = marked;
-    } else if (legacyHasIds()) {
-      // A minute of margin for instances whose clocks differ a little.
-      legacyUntilMs = nowMs + windowMs + 60_000L;
+    } else if (hasIds(legacy)) {
+      legacyUntilMs = nowMs + windowMs + CLOCK_MARGIN_MS;
     }
     // Long.MIN_VALUE when there is nothing to read: never.
     legacy.put(MARKER, legacyUntilMs, nowMs);
+    // Before looking for ids: the put drops the segments past their retention.
     buckets.put(MARKER, nowMs, bucketStart(nowMs));
+    Long since = ids.since();
+    long firstUse = since != null ? since : nowMs;
+    // Written again at each start, so that its changelog record outlives the ids' retention.
+    ids.markSince(firstUse);
+    long bucketsUntil = firstUse + windowMs + CLOCK_MARGIN_MS;
+    if (nowMs <= bucketsUntil && hasIds(buckets)) {
+      bucketsUntilMs = bucketsUntil;
+    }
   }
 
   private Long latestMarker() {
@@ -111,8 +128,8 @@ public final class DedupIndex {
     }
   }
 
-  private boolean legacyHasIds() {
-    try (KeyValueIterator<Windowed<Bytes>, Long> it = legacy.all()) {
+  private static boolean hasIds(WindowStore<Bytes, Long> store) {
+    try (KeyValueIterator<Windowed<Bytes>, Long> it = store.all()) {
       while (it.hasNext()) {
         KeyValue<Windowed<Bytes>, Long> next = it.next();
         if (next.key.key().get().length > 0) {
@@ -121,6 +138,13 @@ public final class DedupIndex {
       }
       return false;
     }
+  }
+
+  private boolean seenInBuckets(Bytes id, long atMs) {
+    long bucket = bucketStart(atMs);
+    return within(buckets.fetch(id, bucket), atMs)
+        || within(buckets.fetch(id, bucket - windowMs), atMs)
+        || within(buckets.fetch(id, bucket + windowMs), atMs);
   }
 
   private boolean seenInLegacy(Bytes id, long atMs) {

@@ -4,6 +4,7 @@ import static dev.goodput.streams.api.TopologyFixture.WALL_CLOCK;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.goodput.ingest.api.InferenceEvent;
+import dev.goodput.streams.internal.DedupIdStore;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -120,12 +121,31 @@ class DedupTopologyTest {
       assertThat(marker(legacy)).isEqualTo(WALL_CLOCK.toEpochMilli() + HOUR_MS + 60_000L);
 
       // And r1 stays a duplicate until ten minutes after that, a window after it was accepted
-      fx.driver.advanceWallClockTime(Duration.ofMinutes(50));
+      assertDuplicateForFiftyMinutesMore(fx);
+    }
+  }
+
+  @Test
+  void shouldReadIdsKeptInTheBucketLayoutForAWindowAfterTheIdStoresFirstUse() {
+    try (TopologyFixture fx = new TopologyFixture(stateDir, ONE_HOUR)) {
+      // Given r1 accepted ten minutes ago by the version before: in the bucket store, under its
+      // bucket's start, with the time it was accepted at as the value
+      WindowStore<Bytes, Long> buckets = fx.driver.getWindowStore(StoreNames.DEDUP_BUCKETS);
+      long acceptedAt = WALL_CLOCK.minus(Duration.ofMinutes(10)).toEpochMilli();
+      buckets.put(id("acme", "r1"), acceptedAt, Math.floorDiv(acceptedAt, HOUR_MS) * HOUR_MS);
+
+      // When r1 is sent again, and a new r2
       fx.pipe(event("r1"));
-      fx.driver.advanceWallClockTime(Duration.ofMillis(1));
-      fx.pipe(event("r1"));
-      assertThat(count(fx, Outcome.DUPLICATE)).isEqualTo(2);
-      assertThat(count(fx, Outcome.ACCEPTED)).isEqualTo(2);
+      fx.pipe(event("r2"));
+
+      // Then r1 is a duplicate, r2 accepted, and the id store keeps the time of its first use
+      assertThat(count(fx, Outcome.DUPLICATE)).isEqualTo(1);
+      assertThat(count(fx, Outcome.ACCEPTED)).isEqualTo(1);
+      DedupIdStore ids = (DedupIdStore) fx.driver.getStateStore(StoreNames.DEDUP_IDS);
+      assertThat(ids.since()).isEqualTo(WALL_CLOCK.toEpochMilli());
+
+      // And r1 stays a duplicate until a window after it was accepted, and no longer
+      assertDuplicateForFiftyMinutesMore(fx);
     }
   }
 
@@ -151,7 +171,7 @@ class DedupTopologyTest {
     try (TopologyFixture fx = new TopologyFixture(stateDir, ONE_HOUR)) {
       // Given a task that has processed nothing: its window stores hold no segment yet
       WindowStore<Bytes, Long> legacy = fx.driver.getWindowStore(StoreNames.DEDUP_LEGACY);
-      WindowStore<Bytes, Long> buckets = fx.driver.getWindowStore(StoreNames.DEDUP);
+      WindowStore<Bytes, Long> buckets = fx.driver.getWindowStore(StoreNames.DEDUP_BUCKETS);
       assertThat(marker(legacy)).isNull();
       assertThat(marker(buckets)).isNull();
 
@@ -159,9 +179,11 @@ class DedupTopologyTest {
       fx.driver.advanceWallClockTime(Duration.ofSeconds(2));
 
       // Then both hold the marker (so a segment, where the committed offset is kept), the legacy
-      // one saying never to read it
+      // one saying never to read it, and the id store the time of its first use
       assertThat(marker(legacy)).isEqualTo(Long.MIN_VALUE);
       assertThat(marker(buckets)).isNotNull();
+      DedupIdStore ids = (DedupIdStore) fx.driver.getStateStore(StoreNames.DEDUP_IDS);
+      assertThat(ids.since()).isEqualTo(WALL_CLOCK.toEpochMilli() + 2_000L);
 
       // And ids are still told apart as before
       fx.pipe(event("r1"));
@@ -169,6 +191,20 @@ class DedupTopologyTest {
       assertThat(count(fx, Outcome.ACCEPTED)).isEqualTo(1);
       assertThat(count(fx, Outcome.DUPLICATE)).isEqualTo(1);
     }
+  }
+
+  /**
+   * For an r1 accepted ten minutes before the fixture's start, counted once as a duplicate since,
+   * beside one accepted event: sent again fifty minutes on it is a duplicate, a millisecond later
+   * (more than a window after it was accepted) it is accepted.
+   */
+  private static void assertDuplicateForFiftyMinutesMore(TopologyFixture fx) {
+    fx.driver.advanceWallClockTime(Duration.ofMinutes(50));
+    fx.pipe(event("r1"));
+    fx.driver.advanceWallClockTime(Duration.ofMillis(1));
+    fx.pipe(event("r1"));
+    assertThat(count(fx, Outcome.DUPLICATE)).isEqualTo(2);
+    assertThat(count(fx, Outcome.ACCEPTED)).isEqualTo(2);
   }
 
   private static Long marker(WindowStore<Bytes, Long> store) {

@@ -15,7 +15,7 @@ class GoodputRocksDbConfigTest {
     try (Options options = new Options()) {
       // As Kafka Streams sets it before calling the setter
       options.setOptimizeFiltersForHits(true);
-      setter.setConfig(StoreNames.DEDUP + ".1764892800000", options, Map.of());
+      setter.setConfig(StoreNames.DEDUP_BUCKETS + ".1764892800000", options, Map.of());
       assertThat(options.memtableWholeKeyFiltering()).isTrue();
       assertThat(options.memtablePrefixBloomSizeRatio()).isEqualTo(0.1);
       assertThat(options.optimizeFiltersForHits()).isFalse();

@@ -1,0 +1,396 @@
+package dev.goodput.streams.internal;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.ProcessorStateException;
+import org.apache.kafka.streams.processor.BatchingStateRestoreCallback;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.query.Position;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.DBOptions;
+import org.rocksdb.FlushOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.Options;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * The RocksDB side of {@link DedupIdStore}: the ids of the committed batches, one column family per
+ * time bucket (of the window's length), each id the key and the processing time it was accepted at
+ * the value.
+ *
+ * <p>It is the innermost store of a logged key-value store: what is put into it, and what its
+ * changelog holds, is a <em>batch</em> (see {@link DedupBatches}), never an id. A put and the
+ * restore of a changelog record do the same thing: every id of the batch goes into its bucket's
+ * column family, in one {@link WriteBatch}. A bucket is dropped whole (its column family) once it
+ * starts more than two windows before the newest bucket written; ids of an older bucket are not
+ * written at all.
+ *
+ * <p>A lookup reads the bucket of its time, the one before and the one after (see {@link
+ * DedupIndex}): at most three point reads, which a whole-key bloom filter over each memtable and
+ * over each file of every level answers mostly from memory when the id is new, as nearly all are.
+ *
+ * <p>Durability: Kafka Streams keeps this store's changelog offset in a checkpoint file, as for any
+ * store that does not keep its own, and trusts the store to hold what was written up to it. The
+ * write-ahead log is on (not synced at each write), so a killed process loses nothing written.
+ * Under exactly-once the file is written only at a clean close, after {@link #close} has flushed
+ * the memtables; otherwise the task's directory, which holds this database, is wiped and restored
+ * from the changelog. Under at-least-once the file is written after commits, so {@link #commit}
+ * then syncs the log, for a crash of the machine too.
+ */
+final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
+
+  private static final byte[] SINCE = "since".getBytes(StandardCharsets.UTF_8);
+  private static final String BUCKET_PREFIX = "bucket-";
+  private static final long BLOCK_CACHE_BYTES = 8L << 20;
+  private static final long WRITE_BUFFER_BYTES = 16L << 20;
+  private static final double MEMTABLE_BLOOM_RATIO = 0.1;
+
+  private final String name;
+  private final long windowMs;
+  private final Position position = Position.emptyPosition();
+
+  /** Open column families by bucket start. */
+  private final TreeMap<Long, ColumnFamilyHandle> buckets = new TreeMap<>();
+
+  private final byte[] valueBuffer = new byte[Long.BYTES];
+  private long newestBucket = Long.MIN_VALUE;
+
+  private RocksDB db;
+  private ColumnFamilyHandle defaultFamily;
+  private DBOptions dbOptions;
+  private ColumnFamilyOptions familyOptions;
+  private LRUCache cache;
+  private BloomFilter filter;
+  private WriteOptions writeOptions;
+  private ReadOptions readOptions;
+  private volatile boolean open;
+  private boolean syncOnCommit;
+
+  DedupIdSegments(String name, long windowMs) {
+    this.name = name;
+    this.windowMs = windowMs;
+  }
+
+  // --- lookups, from the stream thread ---
+
+  /** The time {@code id} was accepted at in the bucket starting at {@code bucket}, or null. */
+  Long acceptedAt(byte[] id, long bucket) {
+    ColumnFamilyHandle family = buckets.get(bucket);
+    if (family == null) {
+      return null;
+    }
+    try {
+      int size = db.get(family, readOptions, id, valueBuffer);
+      return size == RocksDB.NOT_FOUND ? null : ByteBuffer.wrap(valueBuffer).getLong();
+    } catch (RocksDBException e) {
+      throw new ProcessorStateException("Error reading from store " + name, e);
+    }
+  }
+
+  /** When this store's first batch was committed (see {@link DedupBatches#since}), or null. */
+  Long since() {
+    try {
+      byte[] value = db.get(defaultFamily, SINCE);
+      return value == null ? null : ByteBuffer.wrap(value).getLong();
+    } catch (RocksDBException e) {
+      throw new ProcessorStateException("Error reading from store " + name, e);
+    }
+  }
+
+  long bucketStart(long atMs) {
+    return Math.floorDiv(atMs, windowMs) * windowMs;
+  }
+
+  // --- writes: a put (then logged) or a restored changelog record ---
+
+  @Override
+  public void put(Bytes key, byte[] value) {
+    apply(List.of(KeyValue.pair(key.get(), value)));
+  }
+
+  @Override
+  public void putAll(List<KeyValue<Bytes, byte[]>> entries) {
+    List<KeyValue<byte[], byte[]>> raw = new ArrayList<>(entries.size());
+    for (KeyValue<Bytes, byte[]> e : entries) {
+      raw.add(KeyValue.pair(e.key.get(), e.value));
+    }
+    apply(raw);
+  }
+
+  private void apply(Collection<KeyValue<byte[], byte[]>> records) {
+    try (WriteBatch batch = new WriteBatch()) {
+      for (KeyValue<byte[], byte[]> record : records) {
+        DedupBatches.decode(
+            record.key,
+            record.value,
+            (id, atMs) -> {
+              ColumnFamilyHandle family = familyFor(bucketStart(atMs));
+              if (family != null) {
+                put(batch, family, id, DedupBatches.longBytes(atMs));
+              }
+            },
+            sinceMs -> put(batch, defaultFamily, SINCE, DedupBatches.longBytes(sinceMs)));
+      }
+      db.write(writeOptions, batch);
+    } catch (RocksDBException e) {
+      throw new ProcessorStateException("Error writing to store " + name, e);
+    }
+    dropExpired();
+  }
+
+  private void put(WriteBatch batch, ColumnFamilyHandle family, byte[] key, byte[] value) {
+    try {
+      batch.put(family, key, value);
+    } catch (RocksDBException e) {
+      throw new ProcessorStateException("Error writing to store " + name, e);
+    }
+  }
+
+  /** The bucket's column family, created if need be; null when the bucket is already expired. */
+  private ColumnFamilyHandle familyFor(long bucket) {
+    ColumnFamilyHandle family = buckets.get(bucket);
+    if (family != null) {
+      return family;
+    }
+    if (expired(bucket, Math.max(newestBucket, bucket))) {
+      return null;
+    }
+    try {
+      family = db.createColumnFamily(new ColumnFamilyDescriptor(familyName(bucket), familyOptions));
+    } catch (RocksDBException e) {
+      throw new ProcessorStateException("Error creating a bucket of store " + name, e);
+    }
+    buckets.put(bucket, family);
+    newestBucket = Math.max(newestBucket, bucket);
+    return family;
+  }
+
+  private boolean expired(long bucket, long newest) {
+    return bucket < newest - 2 * windowMs;
+  }
+
+  private void dropExpired() {
+    Iterator<Map.Entry<Long, ColumnFamilyHandle>> it = buckets.entrySet().iterator();
+    while (it.hasNext()) {
+      Map.Entry<Long, ColumnFamilyHandle> e = it.next();
+      if (!expired(e.getKey(), newestBucket)) {
+        return;
+      }
+      try {
+        db.dropColumnFamily(e.getValue());
+      } catch (RocksDBException ex) {
+        throw new ProcessorStateException("Error dropping a bucket of store " + name, ex);
+      }
+      e.getValue().close();
+      it.remove();
+    }
+  }
+
+  private static byte[] familyName(long bucket) {
+    return (BUCKET_PREFIX + bucket).getBytes(StandardCharsets.UTF_8);
+  }
+
+  // --- the state store ---
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public void init(StateStoreContext context, StateStore root) {
+    File dir = new File(new File(context.stateDir(), "goodput"), name);
+    try {
+      Files.createDirectories(dir.toPath());
+    } catch (IOException e) {
+      throw new ProcessorStateException("Cannot create the directory of store " + name, e);
+    }
+    openDb(dir);
+    syncOnCommit =
+        !StreamsConfig.EXACTLY_ONCE_V2.equals(
+            context.appConfigs().get(StreamsConfig.PROCESSING_GUARANTEE_CONFIG));
+    context.register(
+        root,
+        (BatchingStateRestoreCallback)
+            records -> {
+              if (!records.isEmpty()) {
+                apply(records);
+              }
+            });
+    open = true;
+  }
+
+  private void openDb(File dir) {
+    RocksDB.loadLibrary();
+    filter = new BloomFilter(10, false);
+    cache = new LRUCache(BLOCK_CACHE_BYTES);
+    BlockBasedTableConfig table = new BlockBasedTableConfig();
+    table.setFilterPolicy(filter);
+    table.setBlockCache(cache);
+    table.setWholeKeyFiltering(true);
+    try (Options options = new Options()) {
+      options.setCreateIfMissing(true);
+      options.setCreateMissingColumnFamilies(true);
+      options.setWriteBufferSize(WRITE_BUFFER_BYTES);
+      options.setMaxWriteBufferNumber(3);
+      options.setTableFormatConfig(table);
+      // Nearly every lookup is of a new id: a miss, which these filters answer without a search,
+      // in the memtables and in every level's files alike.
+      options.setMemtablePrefixBloomSizeRatio(MEMTABLE_BLOOM_RATIO);
+      options.setMemtableWholeKeyFiltering(true);
+      options.setOptimizeFiltersForHits(false);
+      dbOptions = new DBOptions(options);
+      familyOptions = new ColumnFamilyOptions(options);
+    }
+    writeOptions = new WriteOptions();
+    readOptions = new ReadOptions();
+    String path = dir.getAbsolutePath();
+    try {
+      List<byte[]> names;
+      try (Options listing = new Options()) {
+        names = RocksDB.listColumnFamilies(listing, path);
+      }
+      List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+      descriptors.add(new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, familyOptions));
+      List<Long> starts = new ArrayList<>();
+      for (byte[] n : names) {
+        String s = new String(n, StandardCharsets.UTF_8);
+        if (s.startsWith(BUCKET_PREFIX)) {
+          descriptors.add(new ColumnFamilyDescriptor(n, familyOptions));
+          starts.add(Long.parseLong(s.substring(BUCKET_PREFIX.length())));
+        }
+      }
+      List<ColumnFamilyHandle> handles = new ArrayList<>();
+      db = RocksDB.open(dbOptions, path, descriptors, handles);
+      defaultFamily = handles.get(0);
+      for (int i = 0; i < starts.size(); i++) {
+        buckets.put(starts.get(i), handles.get(i + 1));
+        newestBucket = Math.max(newestBucket, starts.get(i));
+      }
+    } catch (RocksDBException e) {
+      throw new ProcessorStateException("Error opening store " + name + " at " + path, e);
+    }
+  }
+
+  /** Under at-least-once, syncs the write-ahead log: what was written survives any crash. */
+  @Override
+  public void commit(Map<TopicPartition, Long> changelogOffsets) {
+    if (!open || !syncOnCommit) {
+      return;
+    }
+    try {
+      db.flushWal(true);
+    } catch (RocksDBException e) {
+      throw new ProcessorStateException("Error syncing the log of store " + name, e);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (!open) {
+      return;
+    }
+    open = false;
+    try (FlushOptions wait = new FlushOptions().setWaitForFlush(true)) {
+      List<ColumnFamilyHandle> all = new ArrayList<>(buckets.values());
+      all.add(defaultFamily);
+      db.flush(wait, all);
+    } catch (RocksDBException e) {
+      // The write-ahead log still holds what the memtables did.
+    }
+    buckets.values().forEach(ColumnFamilyHandle::close);
+    buckets.clear();
+    defaultFamily.close();
+    db.close();
+    writeOptions.close();
+    readOptions.close();
+    familyOptions.close();
+    dbOptions.close();
+    cache.close();
+    filter.close();
+  }
+
+  @Override
+  public boolean persistent() {
+    return true;
+  }
+
+  @Override
+  public boolean isOpen() {
+    return open;
+  }
+
+  @Override
+  public Position getPosition() {
+    return position;
+  }
+
+  // --- not a key-value store to read: lookups go through acceptedAt ---
+
+  @Override
+  public byte[] get(Bytes key) {
+    throw notReadable();
+  }
+
+  @Override
+  public KeyValueIterator<Bytes, byte[]> range(Bytes from, Bytes to) {
+    throw notReadable();
+  }
+
+  @Override
+  public KeyValueIterator<Bytes, byte[]> all() {
+    throw notReadable();
+  }
+
+  @Override
+  public long approximateNumEntries() {
+    long total = 0;
+    try {
+      for (ColumnFamilyHandle family : buckets.values()) {
+        total += db.getLongProperty(family, "rocksdb.estimate-num-keys");
+      }
+    } catch (RocksDBException e) {
+      throw new ProcessorStateException("Error reading the size of store " + name, e);
+    }
+    return total;
+  }
+
+  @Override
+  public byte[] putIfAbsent(Bytes key, byte[] value) {
+    throw new UnsupportedOperationException(name + " takes batches of ids, with put");
+  }
+
+  @Override
+  public byte[] delete(Bytes key) {
+    throw new UnsupportedOperationException(name + " drops ids by bucket, not one by one");
+  }
+
+  private UnsupportedOperationException notReadable() {
+    return new UnsupportedOperationException(
+        name + " holds batches of event ids; look them up through DedupIdStore.seen");
+  }
+}

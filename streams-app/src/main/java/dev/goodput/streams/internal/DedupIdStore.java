@@ -1,0 +1,207 @@
+package dev.goodput.streams.internal;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.processor.StateStoreContext;
+import org.apache.kafka.streams.query.Position;
+import org.apache.kafka.streams.query.PositionBound;
+import org.apache.kafka.streams.query.Query;
+import org.apache.kafka.streams.query.QueryConfig;
+import org.apache.kafka.streams.query.QueryResult;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.internals.CacheFlushListener;
+import org.apache.kafka.streams.state.internals.CachedStateStore;
+
+/**
+ * The event ids a task accepted within the dedup window: those since the last commit in memory, the
+ * committed ones in RocksDB ({@link DedupIdSegments}), written once per commit.
+ *
+ * <p>Why: every event id is new, so storing each one as it is accepted (a RocksDB put, a skip-list
+ * insert at a random place of a memtable, and a changelog record, each through Kafka Streams' store
+ * layers) was a third of the stream threads' CPU (docs/BENCHMARKS.md). Here {@link #add} puts the
+ * id into a hash map; once the ids there fill half a changelog record ({@link #WRITE_BYTES}, a few
+ * thousand ids), and before every commit, when Kafka Streams flushes the task's caches ({@link
+ * #flushCache}, the hook {@link WriteBackStore} uses too), they go as one changelog record ({@link
+ * DedupBatches}) through the logged store beneath, which writes the record to the changelog and its
+ * ids to RocksDB in one batch. Under exactly-once that is within the transaction that also commits
+ * the input offsets, so the changelog and the committed offsets agree.
+ *
+ * <p>Failure: a task closed dirty drops the ids in memory with the rest of its uncommitted work,
+ * its state is wiped and restored from the changelog, and the records after the last commit are
+ * processed again. A clean close has committed before.
+ */
+public final class DedupIdStore implements StateStore, CachedStateStore<Bytes, byte[]> {
+
+  private final KeyValueStore<Bytes, byte[]> logged;
+  private final DedupIdSegments segments;
+  private final long windowMs;
+
+  /**
+   * How many bytes of ids are written at once during processing: one changelog record each (an id
+   * takes at most 64 KiB), and a few thousand ids for each RocksDB write.
+   */
+  static final int WRITE_BYTES = DedupBatches.MAX_RECORD_BYTES / 2;
+
+  /** The ids accepted and not yet written, with the processing time each was accepted at. */
+  private final HashMap<Bytes, Long> pending = new HashMap<>();
+
+  private int pendingBytes;
+
+  private Long sinceToWrite;
+  private long sequence;
+
+  DedupIdStore(KeyValueStore<Bytes, byte[]> logged, DedupIdSegments segments, long windowMs) {
+    this.logged = logged;
+    this.segments = segments;
+    this.windowMs = windowMs;
+  }
+
+  /**
+   * Whether {@code id} was accepted within the window of {@code atMs}: at a time {@code s} with
+   * {@code |atMs - s| <= window}. Such an {@code s} lies in the bucket of {@code atMs}, the one
+   * before or the one after (an instance whose clock is ahead).
+   */
+  public boolean seen(Bytes id, long atMs) {
+    if (within(pending.get(id), atMs)) {
+      return true;
+    }
+    byte[] raw = id.get();
+    long bucket = segments.bucketStart(atMs);
+    // The own bucket first: a resend mostly follows its original closely.
+    return within(segments.acceptedAt(raw, bucket), atMs)
+        || within(segments.acceptedAt(raw, bucket - windowMs), atMs)
+        || within(segments.acceptedAt(raw, bucket + windowMs), atMs);
+  }
+
+  /**
+   * Records {@code id} as accepted at {@code atMs}; written with the ids before it once they fill
+   * half a changelog record, or at the next commit. Must be called while processing a record: it
+   * may write to the logged store.
+   */
+  public void add(Bytes id, long atMs) {
+    pending.put(id, atMs);
+    pendingBytes += DedupBatches.entryBytes(id.get().length);
+    if (pendingBytes >= WRITE_BYTES) {
+      writePending();
+    }
+  }
+
+  /** When this store was first used, as {@link #markSince} last set it, or null if never. */
+  public Long since() {
+    return sinceToWrite != null ? sinceToWrite : segments.since();
+  }
+
+  /** Sets {@link #since}; written at the next commit. */
+  public void markSince(long sinceMs) {
+    sinceToWrite = sinceMs;
+  }
+
+  /** Ids accepted and not yet written. */
+  int pendingCount() {
+    return pending.size();
+  }
+
+  private boolean within(Long seenAtMs, long atMs) {
+    return seenAtMs != null && Math.abs(atMs - seenAtMs) <= windowMs;
+  }
+
+  /** Writes the ids not yet written, and the since time if set, to the store. */
+  @Override
+  public void flushCache() {
+    if (sinceToWrite != null) {
+      logged.put(DedupBatches.since(sinceToWrite).key, DedupBatches.since(sinceToWrite).value);
+      sinceToWrite = null;
+    }
+    if (!pending.isEmpty()) {
+      writePending();
+    }
+  }
+
+  private void writePending() {
+    var records = DedupBatches.ids(pending, sequence);
+    sequence += records.size();
+    logged.putAll(records);
+    pending.clear();
+    pendingBytes = 0;
+  }
+
+  /** Forgets the ids not yet written (as Kafka's record cache forgets its dirty entries). */
+  @Override
+  public void clearCache() {
+    pending.clear();
+    pendingBytes = 0;
+    sinceToWrite = null;
+  }
+
+  @Override
+  public boolean setFlushListener(
+      CacheFlushListener<Bytes, byte[]> listener, boolean sendOldValues) {
+    return false;
+  }
+
+  // --- the state store ---
+
+  @Override
+  public String name() {
+    return logged.name();
+  }
+
+  @Override
+  public void init(StateStoreContext context, StateStore root) {
+    clearCache();
+    // Only for reading the changelog: the first record of this run's batches.
+    sequence = System.currentTimeMillis();
+    logged.init(context, root);
+  }
+
+  @Override
+  public void commit(Map<TopicPartition, Long> changelogOffsets) {
+    logged.commit(changelogOffsets);
+  }
+
+  @Override
+  public Long committedOffset(TopicPartition partition) {
+    return logged.committedOffset(partition);
+  }
+
+  @Override
+  @SuppressWarnings("deprecation")
+  public boolean managesOffsets() {
+    return logged.managesOffsets();
+  }
+
+  @Override
+  public long approximateNumUncommittedBytes() {
+    return logged.approximateNumUncommittedBytes();
+  }
+
+  @Override
+  public Position getPosition() {
+    return logged.getPosition();
+  }
+
+  @Override
+  public <R> QueryResult<R> query(Query<R> query, PositionBound bound, QueryConfig config) {
+    return QueryResult.forUnknownQueryType(query, this);
+  }
+
+  /** Closes without writing: a clean close has committed (and so flushed) before. */
+  @Override
+  public void close() {
+    clearCache();
+    logged.close();
+  }
+
+  @Override
+  public boolean persistent() {
+    return true;
+  }
+
+  @Override
+  public boolean isOpen() {
+    return logged.isOpen();
+  }
+}
