@@ -27,6 +27,7 @@ import org.rocksdb.BloomFilter;
 import org.rocksdb.ColumnFamilyDescriptor;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
 import org.rocksdb.DBOptions;
 import org.rocksdb.FlushOptions;
 import org.rocksdb.LRUCache;
@@ -97,6 +98,19 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
 
   // --- lookups, from the stream thread ---
 
+  /**
+   * Whether {@code id} was accepted within the window of {@code atMs}: at a time {@code s} with
+   * {@code |atMs - s| <= window}. Such an {@code s} lies in the bucket of {@code atMs}, the one
+   * before or the one after (an instance whose clock is ahead).
+   */
+  boolean seen(byte[] id, long atMs) {
+    long bucket = bucketStart(atMs);
+    // The own bucket first: a resend mostly follows its original closely.
+    return within(acceptedAt(id, bucket), atMs)
+        || within(acceptedAt(id, bucket - windowMs), atMs)
+        || within(acceptedAt(id, bucket + windowMs), atMs);
+  }
+
   /** The time {@code id} was accepted at in the bucket starting at {@code bucket}, or null. */
   Long acceptedAt(byte[] id, long bucket) {
     ColumnFamilyHandle family = buckets.get(bucket);
@@ -109,6 +123,10 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
     } catch (RocksDBException e) {
       throw new ProcessorStateException("Error reading from store " + name, e);
     }
+  }
+
+  private boolean within(Long seenAtMs, long atMs) {
+    return seenAtMs != null && Math.abs(atMs - seenAtMs) <= windowMs;
   }
 
   /** When this store's first batch was committed (see {@link DedupBatches#since}), or null. */
@@ -263,6 +281,10 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
       options.setMemtablePrefixBloomSizeRatio(MEMTABLE_BLOOM_RATIO);
       options.setMemtableWholeKeyFiltering(true);
       options.setOptimizeFiltersForHits(false);
+      // No compression at the flush (snappy was a quarter of the flush thread's CPU, on the cores
+      // the pipeline runs on); LZ4 where compactions leave the ids for good.
+      options.setCompressionType(CompressionType.NO_COMPRESSION);
+      options.setBottommostCompressionType(CompressionType.LZ4_COMPRESSION);
       dbOptions = new DBOptions(options);
       familyOptions = new ColumnFamilyOptions(options);
     }

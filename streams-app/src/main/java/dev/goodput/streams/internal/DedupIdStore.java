@@ -68,12 +68,7 @@ public final class DedupIdStore implements StateStore, CachedStateStore<Bytes, b
     if (within(pending.get(id), atMs)) {
       return true;
     }
-    byte[] raw = id.get();
-    long bucket = segments.bucketStart(atMs);
-    // The own bucket first: a resend mostly follows its original closely.
-    return within(segments.acceptedAt(raw, bucket), atMs)
-        || within(segments.acceptedAt(raw, bucket - windowMs), atMs)
-        || within(segments.acceptedAt(raw, bucket + windowMs), atMs);
+    return segments.seen(id.get(), atMs);
   }
 
   /**
