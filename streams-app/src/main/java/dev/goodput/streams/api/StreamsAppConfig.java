@@ -195,16 +195,18 @@ public final class StreamsAppConfig extends AbstractConfig {
     // of the two, so it never waits for one to have data before processing the other (the
     // repartition topic is mostly empty when producers key by tenant).
     props.putIfAbsent(StreamsConfig.MAX_TASK_IDLE_MS_CONFIG, -1L);
-    // Every accepted event adds a record to the dedup store's changelog: batches of the producer's
-    // default 16 KiB fill in milliseconds, and the broker's request handlers then spend more on
-    // requests than on bytes (docs/BENCHMARKS.md). Unless batch.size is set either way.
+    // Measured when every accepted event added a record to the dedup store's changelog (now it
+    // adds a share of a 128 KiB batch, DedupIdStore), and commits write each changed row's
+    // record at once: batches of the producer's default 16 KiB fill in milliseconds, and the
+    // broker's request handlers then spend more on requests than on bytes (docs/BENCHMARKS.md).
+    // Unless batch.size is set either way.
     if (!props.containsKey(ProducerConfig.BATCH_SIZE_CONFIG)
         && !own.containsKey(ProducerConfig.BATCH_SIZE_CONFIG)) {
       props.putIfAbsent(
           StreamsConfig.producerPrefix(ProducerConfig.BATCH_SIZE_CONFIG), BATCH_BYTES);
     }
-    // A bloom filter over the dedup store's memtables (GoodputRocksDbConfig), unless a setter of
-    // one's own is configured.
+    // Bloom filters for the earlier dedup store, dedup-buckets (GoodputRocksDbConfig), unless a
+    // setter of one's own is configured. (dedup-ids sets its own options.)
     props.putIfAbsent(
         StreamsConfig.ROCKSDB_CONFIG_SETTER_CLASS_CONFIG, GoodputRocksDbConfig.class.getName());
     props.putAll(own);

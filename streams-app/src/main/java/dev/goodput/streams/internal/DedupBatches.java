@@ -22,7 +22,9 @@ import org.apache.kafka.streams.KeyValue;
  *
  * The changelog's cleanup policy is {@code delete}, with the retention of the ids and a day: a
  * batch is never updated, so keys need not be unique for compaction, only records kept as long as
- * their ids. The since record is written again at each start, so it outlives the retention.
+ * their ids. The since record is written again at each start; a task that runs longer than the
+ * retention without a restart loses it from the changelog (not from its store), and a restore then
+ * only looks for ids of the layout before once more, finding none.
  */
 final class DedupBatches {
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsConfig;
@@ -57,10 +58,15 @@ import org.rocksdb.WriteOptions;
  * <p>Durability: Kafka Streams keeps this store's changelog offset in a checkpoint file, as for any
  * store that does not keep its own, and trusts the store to hold what was written up to it. The
  * write-ahead log is on (not synced at each write), so a killed process loses nothing written.
- * Under exactly-once the file is written only at a clean close, after {@link #close} has flushed
- * the memtables; otherwise the task's directory, which holds this database, is wiped and restored
- * from the changelog. Under at-least-once the file is written after commits, so {@link #commit}
- * then syncs the log, for a crash of the machine too.
+ * Under exactly-once the file is written only when the store is closed without error (after {@link
+ * #close} has flushed the memtables; a failed flush throws, and no file is written); after a crash
+ * the task's directory, which holds this database, is wiped and restored from the changelog.
+ * Transactional state stores ({@code enable.transactional.statestores}), under which it would not
+ * be, are refused at start-up. Under at-least-once the file may be written after a commit, so
+ * {@link #commit} then syncs the log, for a crash of the machine too.
+ *
+ * <p>Threads: the stream thread does everything but {@link #approximateNumEntries}, which may be
+ * called from any; the buckets change under the object's lock.
  */
 final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
 
@@ -68,6 +74,7 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
   private static final String BUCKET_PREFIX = "bucket-";
   private static final long BLOCK_CACHE_BYTES = 8L << 20;
   private static final long WRITE_BUFFER_BYTES = 16L << 20;
+  private static final long MAX_WAL_BYTES = 64L << 20;
   private static final double MEMTABLE_BLOOM_RATIO = 0.1;
 
   private final String name;
@@ -202,8 +209,13 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
     } catch (RocksDBException e) {
       throw new ProcessorStateException("Error creating a bucket of store " + name, e);
     }
-    buckets.put(bucket, family);
-    newestBucket = Math.max(newestBucket, bucket);
+    synchronized (this) {
+      buckets.put(bucket, family);
+    }
+    // An id from a clock far ahead gets its bucket, but does not expire the current ones.
+    newestBucket =
+        Math.max(
+            newestBucket, Math.min(bucket, bucketStart(System.currentTimeMillis()) + windowMs));
     return family;
   }
 
@@ -211,7 +223,7 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
     return bucket < newest - 2 * windowMs;
   }
 
-  private void dropExpired() {
+  private synchronized void dropExpired() {
     Iterator<Map.Entry<Long, ColumnFamilyHandle>> it = buckets.entrySet().iterator();
     while (it.hasNext()) {
       Map.Entry<Long, ColumnFamilyHandle> e = it.next();
@@ -241,6 +253,16 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
 
   @Override
   public void init(StateStoreContext context, StateStore root) {
+    if (Boolean.parseBoolean(
+        String.valueOf(
+            context.appConfigs().get(StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG)))) {
+      // Then a task closed dirty under exactly-once is not wiped, and this store, which is not
+      // transactional, would keep ids of records that are processed again.
+      throw new ConfigException(
+          StreamsConfig.TRANSACTIONAL_STATE_STORES_CONFIG,
+          true,
+          "not supported with Goodput's dedup store " + name + ": leave it unset or false");
+    }
     File dir = new File(new File(context.stateDir(), "goodput"), name);
     try {
       Files.createDirectories(dir.toPath());
@@ -264,6 +286,8 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
 
   private void openDb(File dir) {
     RocksDB.loadLibrary();
+    buckets.clear();
+    newestBucket = Long.MIN_VALUE;
     filter = new BloomFilter(10, false);
     cache = new LRUCache(BLOCK_CACHE_BYTES);
     BlockBasedTableConfig table = new BlockBasedTableConfig();
@@ -275,6 +299,9 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
       options.setCreateMissingColumnFamilies(true);
       options.setWriteBufferSize(WRITE_BUFFER_BYTES);
       options.setMaxWriteBufferNumber(3);
+      // The bucket and default families flush at different paces: without a cap the log would
+      // keep every write since the oldest unflushed one (up to 768 MiB here).
+      options.setMaxTotalWalSize(MAX_WAL_BYTES);
       options.setTableFormatConfig(table);
       // Nearly every lookup is of a new id: a miss, which these filters answer without a search,
       // in the memtables and in every level's files alike.
@@ -314,6 +341,7 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
         newestBucket = Math.max(newestBucket, starts.get(i));
       }
     } catch (RocksDBException e) {
+      releaseNatives();
       throw new ProcessorStateException("Error opening store " + name + " at " + path, e);
     }
   }
@@ -337,17 +365,26 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
       return;
     }
     open = false;
+    RocksDBException failed = null;
     try (FlushOptions wait = new FlushOptions().setWaitForFlush(true)) {
       List<ColumnFamilyHandle> all = new ArrayList<>(buckets.values());
       all.add(defaultFamily);
       db.flush(wait, all);
     } catch (RocksDBException e) {
-      // The write-ahead log still holds what the memtables did.
+      failed = e;
     }
     buckets.values().forEach(ColumnFamilyHandle::close);
     buckets.clear();
     defaultFamily.close();
     db.close();
+    releaseNatives();
+    if (failed != null) {
+      // Thrown, so that Kafka Streams writes no checkpoint claiming what may not be on disk.
+      throw new ProcessorStateException("Error flushing store " + name + " on close", failed);
+    }
+  }
+
+  private void releaseNatives() {
     writeOptions.close();
     readOptions.close();
     familyOptions.close();
@@ -388,8 +425,12 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
     throw notReadable();
   }
 
+  /** The ids written (not those still in {@link DedupIdStore}'s memory), estimated by RocksDB. */
   @Override
-  public long approximateNumEntries() {
+  public synchronized long approximateNumEntries() {
+    if (!open) {
+      return 0;
+    }
     long total = 0;
     try {
       for (ColumnFamilyHandle family : buckets.values()) {

@@ -16,8 +16,8 @@ import org.apache.kafka.streams.state.internals.CacheFlushListener;
 import org.apache.kafka.streams.state.internals.CachedStateStore;
 
 /**
- * The event ids a task accepted within the dedup window: those since the last commit in memory, the
- * committed ones in RocksDB ({@link DedupIdSegments}), written once per commit.
+ * The event ids a task accepted within the dedup window: the latest few thousand in memory, the
+ * others in RocksDB ({@link DedupIdSegments}), written a few thousand at a time.
  *
  * <p>Why: every event id is new, so storing each one as it is accepted (a RocksDB put, a skip-list
  * insert at a random place of a memtable, and a changelog record, each through Kafka Streams' store

@@ -48,6 +48,15 @@ public final class DedupIdStoreBuilder implements StoreBuilder<DedupIdStore> {
 
   @Override
   public StoreBuilder<DedupIdStore> withLoggingEnabled(Map<String, String> config) {
+    String policy = config.get("cleanup.policy");
+    if (policy != null && !policy.equals("delete")) {
+      // Compaction could drop a batch whose key a later one reuses: the keys are not unique.
+      throw new IllegalArgumentException(
+          name
+              + "'s changelog holds batches of ids and must be deleted by age: cleanup.policy"
+              + " delete, not "
+              + policy);
+    }
     logging = true;
     logConfig.putAll(config);
     return this;

@@ -224,6 +224,51 @@ class DedupIdSegmentsTest {
     }
   }
 
+  @Test
+  void shouldNotLetAnIdFromAClockFarAheadExpireTheCurrentBuckets() {
+    long now = System.currentTimeMillis();
+    DedupIdSegments store = open(dir, null);
+    try {
+      // Given an id accepted now
+      store.putAll(batch(Map.of(id("a\0now"), now)));
+      // When one comes from a clock ten windows ahead, and then another id of now
+      store.putAll(batch(Map.of(id("a\0ahead"), now + 10 * WINDOW_MS)));
+      store.putAll(batch(Map.of(id("a\0later"), now + 1)));
+
+      // Then all three are kept, each in its bucket
+      assertThat(store.acceptedAt(id("a\0now").get(), store.bucketStart(now))).isEqualTo(now);
+      assertThat(store.acceptedAt(id("a\0later").get(), store.bucketStart(now))).isEqualTo(now + 1);
+      long ahead = now + 10 * WINDOW_MS;
+      assertThat(store.acceptedAt(id("a\0ahead").get(), store.bucketStart(ahead))).isEqualTo(ahead);
+    } finally {
+      store.close();
+    }
+  }
+
+  @Test
+  void shouldForgetTheBucketsOfItsWipedStateWhenInitialisedAgain() throws Exception {
+    // Given a store that took an id ten windows on, then was closed and its directory wiped (as
+    // Kafka Streams does after a dirty close under exactly-once, re-initialising the same object)
+    DedupIdSegments store = new DedupIdSegments("dedup-ids", WINDOW_MS);
+    store.init(new Context(dir), store);
+    store.putAll(batch(Map.of(id("a\0later"), T0 + 10 * WINDOW_MS)));
+    store.close();
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).map(Path::toFile).forEach(f -> f.delete());
+    }
+
+    // When it is initialised again and takes an id of T0
+    store.init(new Context(dir), store);
+    try {
+      store.putAll(batch(Map.of(id("a\0r1"), T0 + 1)));
+
+      // Then that id is kept: the wiped bucket does not make T0's look expired
+      assertThat(store.acceptedAt(id("a\0r1").get(), T0)).isEqualTo(T0 + 1);
+    } finally {
+      store.close();
+    }
+  }
+
   /** Column families of the store's database, from its latest OPTIONS file. */
   private long familyCount() throws Exception {
     Path db = dir.resolve("goodput").resolve("dedup-ids");
