@@ -2,6 +2,7 @@ package dev.goodput.streams.internal;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongConsumer;
@@ -55,7 +56,10 @@ final class DedupBatches {
     List<KeyValue<Bytes, byte[]>> records = new ArrayList<>();
     ByteBuffer value = newValue();
     long sequence = firstSequence;
-    for (Map.Entry<Bytes, Long> e : ids.entrySet()) {
+    // In RocksDB's order (bytewise): a memtable insert then starts from where the one before ended.
+    List<Map.Entry<Bytes, Long>> sorted = new ArrayList<>(ids.entrySet());
+    sorted.sort((x, y) -> Arrays.compareUnsigned(x.getKey().get(), y.getKey().get()));
+    for (Map.Entry<Bytes, Long> e : sorted) {
       byte[] id = e.getKey().get();
       if (id.length > 0xFFFF) {
         throw new IllegalArgumentException("an event id of " + id.length + " bytes");
