@@ -16,9 +16,12 @@ public enum Outcome {
   /** Older than the retention when processed; written to the expired topic. */
   EXPIRED;
 
+  /** The label, computed once: outcome counts are keyed by it at every event. */
+  private final String label = name().toLowerCase(Locale.ROOT);
+
   /** The label value of {@code goodput_events_total{outcome}}. */
   public String label() {
-    return name().toLowerCase(Locale.ROOT);
+    return label;
   }
 
   /** The outcome with this label. */
