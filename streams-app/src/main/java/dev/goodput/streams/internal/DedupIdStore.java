@@ -46,7 +46,7 @@ public final class DedupIdStore implements StateStore, CachedStateStore<Bytes, b
   static final int WRITE_BYTES = DedupBatches.MAX_RECORD_BYTES / 2;
 
   /** The ids accepted and not yet written, with the processing time each was accepted at. */
-  private final HashMap<Bytes, Long> pending = new HashMap<>();
+  private HashMap<Bytes, Long> pending = new HashMap<>();
 
   private int pendingBytes;
 
@@ -119,7 +119,8 @@ public final class DedupIdStore implements StateStore, CachedStateStore<Bytes, b
     var records = DedupBatches.ids(pending, sequence);
     sequence += records.size();
     logged.putAll(records);
-    pending.clear();
+    // A new map rather than clear(), which keeps the table of the largest batch for good.
+    pending = new HashMap<>();
     pendingBytes = 0;
   }
 
