@@ -212,11 +212,18 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
     synchronized (this) {
       buckets.put(bucket, family);
     }
-    // An id from a clock far ahead gets its bucket, but does not expire the current ones.
-    newestBucket =
-        Math.max(
-            newestBucket, Math.min(bucket, bucketStart(System.currentTimeMillis()) + windowMs));
+    advanceNewest(bucket);
     return family;
+  }
+
+  /**
+   * Takes {@code bucket} into the newest bucket, from which older ones expire; a bucket of a clock
+   * more than a window ahead of this one counts as the bucket after now's, so that its ids are kept
+   * but the current ones do not expire.
+   */
+  private void advanceNewest(long bucket) {
+    long latest = bucketStart(System.currentTimeMillis()) + windowMs;
+    newestBucket = Math.max(newestBucket, Math.min(bucket, latest));
   }
 
   private boolean expired(long bucket, long newest) {
@@ -338,7 +345,7 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
       defaultFamily = handles.get(0);
       for (int i = 0; i < starts.size(); i++) {
         buckets.put(starts.get(i), handles.get(i + 1));
-        newestBucket = Math.max(newestBucket, starts.get(i));
+        advanceNewest(starts.get(i));
       }
     } catch (RocksDBException e) {
       releaseNatives();

@@ -243,6 +243,17 @@ class DedupIdSegmentsTest {
     } finally {
       store.close();
     }
+
+    // And so after a reopen, which finds the bucket ahead on disk
+    DedupIdSegments reopened = open(dir, null);
+    try {
+      reopened.putAll(batch(Map.of(id("a\0reopened"), now + 2)));
+      assertThat(reopened.acceptedAt(id("a\0now").get(), reopened.bucketStart(now))).isEqualTo(now);
+      assertThat(reopened.acceptedAt(id("a\0reopened").get(), reopened.bucketStart(now)))
+          .isEqualTo(now + 2);
+    } finally {
+      reopened.close();
+    }
   }
 
   @Test
