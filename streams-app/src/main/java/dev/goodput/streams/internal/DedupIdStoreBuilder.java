@@ -12,11 +12,13 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * Builds a {@link DedupIdStore}: its {@link DedupIdSegments} under Kafka Streams' metered and
  * change-logging layers, without a record cache (the store is its own). The changelog is deleted by
- * age ({@link DedupBatches}), keeping its records a day longer than their ids are kept.
+ * age ({@link DedupBatches}), keeping its records a day longer than their ids are kept, in segments
+ * of a window (an hour at least).
  */
 public final class DedupIdStoreBuilder implements StoreBuilder<DedupIdStore> {
 
-  private static final long DAY_MS = 24 * 3_600_000L;
+  private static final long HOUR_MS = 3_600_000L;
+  private static final long DAY_MS = 24 * HOUR_MS;
 
   private final String name;
   private final long windowMs;
@@ -32,6 +34,9 @@ public final class DedupIdStoreBuilder implements StoreBuilder<DedupIdStore> {
     this.windowMs = windowMs;
     logConfig.put("cleanup.policy", "delete");
     logConfig.put("retention.ms", Long.toString(DedupIndex.retentionMs(windowMs) + DAY_MS));
+    // Segments roll at least hourly, at most once a window: a log deleted by age keeps its active
+    // segment (Kafka's default: a week) whatever its age, and a restore reads all it keeps.
+    logConfig.put("segment.ms", Long.toString(Math.max(windowMs, HOUR_MS)));
   }
 
   /** Not supported: the store caches the ids of the current commit itself. */
