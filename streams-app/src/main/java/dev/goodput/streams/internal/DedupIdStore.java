@@ -94,11 +94,6 @@ public final class DedupIdStore implements StateStore, CachedStateStore<Bytes, b
     sinceToWrite = sinceMs;
   }
 
-  /** Ids accepted and not yet written. */
-  int pendingCount() {
-    return pending.size();
-  }
-
   private boolean within(Long seenAtMs, long atMs) {
     return seenAtMs != null && Math.abs(atMs - seenAtMs) <= windowMs;
   }
@@ -107,7 +102,8 @@ public final class DedupIdStore implements StateStore, CachedStateStore<Bytes, b
   @Override
   public void flushCache() {
     if (sinceToWrite != null) {
-      logged.put(DedupBatches.since(sinceToWrite).key, DedupBatches.since(sinceToWrite).value);
+      var since = DedupBatches.since(sinceToWrite);
+      logged.put(since.key, since.value);
       sinceToWrite = null;
     }
     if (!pending.isEmpty()) {
