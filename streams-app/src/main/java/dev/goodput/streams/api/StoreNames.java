@@ -16,8 +16,8 @@ public final class StoreNames {
 
   /**
    * Event ids accepted within the dedup window, per tenant, by the window-long bucket of the
-   * processing time they were accepted at: written once per commit, its changelog holding batches
-   * of ids (DedupIdStore).
+   * processing time they were accepted at: written a few thousand at a time, its changelog holding
+   * batches of ids (DedupIdStore).
    */
   public static final String DEDUP_IDS = "dedup-ids";
 

@@ -133,7 +133,7 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
   }
 
   private boolean within(Long seenAtMs, long atMs) {
-    return seenAtMs != null && Math.abs(atMs - seenAtMs) <= windowMs;
+    return DedupIndex.within(seenAtMs, atMs, windowMs);
   }
 
   /** When this store's first batch was committed (see {@link DedupBatches#since}), or null. */
@@ -147,7 +147,7 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
   }
 
   long bucketStart(long atMs) {
-    return Math.floorDiv(atMs, windowMs) * windowMs;
+    return DedupIndex.bucketStart(atMs, windowMs);
   }
 
   // --- writes: a put (then logged) or a restored changelog record ---

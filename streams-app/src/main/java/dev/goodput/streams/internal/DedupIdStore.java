@@ -1,19 +1,14 @@
 package dev.goodput.streams.internal;
 
 import java.util.HashMap;
-import java.util.Map;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.StateStore;
 import org.apache.kafka.streams.processor.StateStoreContext;
-import org.apache.kafka.streams.query.Position;
 import org.apache.kafka.streams.query.PositionBound;
 import org.apache.kafka.streams.query.Query;
 import org.apache.kafka.streams.query.QueryConfig;
 import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.internals.CacheFlushListener;
-import org.apache.kafka.streams.state.internals.CachedStateStore;
 
 /**
  * The event ids a task accepted within the dedup window: the latest few thousand in memory, the
@@ -33,7 +28,7 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * its state is wiped and restored from the changelog, and the records after the last commit are
  * processed again. A clean close has committed before.
  */
-public final class DedupIdStore implements StateStore, CachedStateStore<Bytes, byte[]> {
+public final class DedupIdStore extends CacheOverStore<Bytes, byte[]> {
 
   private final KeyValueStore<Bytes, byte[]> logged;
   private final DedupIdSegments segments;
@@ -54,6 +49,7 @@ public final class DedupIdStore implements StateStore, CachedStateStore<Bytes, b
   private long sequence;
 
   DedupIdStore(KeyValueStore<Bytes, byte[]> logged, DedupIdSegments segments, long windowMs) {
+    super(logged);
     this.logged = logged;
     this.segments = segments;
     this.windowMs = windowMs;
@@ -65,7 +61,7 @@ public final class DedupIdStore implements StateStore, CachedStateStore<Bytes, b
    * before or the one after (an instance whose clock is ahead).
    */
   public boolean seen(Bytes id, long atMs) {
-    if (within(pending.get(id), atMs)) {
+    if (DedupIndex.within(pending.get(id), atMs, windowMs)) {
       return true;
     }
     return segments.seen(id.get(), atMs);
@@ -92,10 +88,6 @@ public final class DedupIdStore implements StateStore, CachedStateStore<Bytes, b
   /** Sets {@link #since}; written at the next commit. */
   public void markSince(long sinceMs) {
     sinceToWrite = sinceMs;
-  }
-
-  private boolean within(Long seenAtMs, long atMs) {
-    return seenAtMs != null && Math.abs(atMs - seenAtMs) <= windowMs;
   }
 
   /** Writes the ids not yet written, and the since time if set, to the store. */
@@ -128,72 +120,18 @@ public final class DedupIdStore implements StateStore, CachedStateStore<Bytes, b
     sinceToWrite = null;
   }
 
-  @Override
-  public boolean setFlushListener(
-      CacheFlushListener<Bytes, byte[]> listener, boolean sendOldValues) {
-    return false;
-  }
-
-  // --- the state store ---
-
-  @Override
-  public String name() {
-    return logged.name();
-  }
+  // --- the state store (the rest is CacheOverStore's) ---
 
   @Override
   public void init(StateStoreContext context, StateStore root) {
-    clearCache();
     // Only for reading the changelog: the first record of this run's batches.
     sequence = System.currentTimeMillis();
-    logged.init(context, root);
+    super.init(context, root);
   }
 
-  @Override
-  public void commit(Map<TopicPartition, Long> changelogOffsets) {
-    logged.commit(changelogOffsets);
-  }
-
-  @Override
-  public Long committedOffset(TopicPartition partition) {
-    return logged.committedOffset(partition);
-  }
-
-  @Override
-  @SuppressWarnings("deprecation")
-  public boolean managesOffsets() {
-    return logged.managesOffsets();
-  }
-
-  @Override
-  public long approximateNumUncommittedBytes() {
-    return logged.approximateNumUncommittedBytes();
-  }
-
-  @Override
-  public Position getPosition() {
-    return logged.getPosition();
-  }
-
+  /** Not queryable: lookups go through {@link #seen}. */
   @Override
   public <R> QueryResult<R> query(Query<R> query, PositionBound bound, QueryConfig config) {
     return QueryResult.forUnknownQueryType(query, this);
-  }
-
-  /** Closes without writing: a clean close has committed (and so flushed) before. */
-  @Override
-  public void close() {
-    clearCache();
-    logged.close();
-  }
-
-  @Override
-  public boolean persistent() {
-    return true;
-  }
-
-  @Override
-  public boolean isOpen() {
-    return logged.isOpen();
   }
 }

@@ -11,11 +11,11 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
  * The event ids a task accepted within the dedup window, looked up with point reads.
  *
  * <p>The ids are kept in a {@link DedupIdStore}: by the time bucket (of the window's length) of the
- * processing time they were accepted at, those accepted since the last commit in memory. An id
- * accepted at {@code t} is a duplicate of one accepted at {@code s} when {@code |t - s| <= window};
- * such an {@code s} lies in {@code t}'s bucket, the one before or the one after (an instance whose
- * clock is ahead), so a lookup is a hash-map lookup and at most three point reads. Ids are kept for
- * two windows after their bucket's start at least (see {@link #retentionMs}).
+ * processing time they were accepted at, the latest few thousand in memory. An id accepted at
+ * {@code t} is a duplicate of one accepted at {@code s} when {@code |t - s| <= window}; such an
+ * {@code s} lies in {@code t}'s bucket, the one before or the one after (an instance whose clock is
+ * ahead), so a lookup is a hash-map lookup and at most three point reads. Ids are kept for two
+ * windows after their bucket's start at least (see {@link #retentionMs}).
  *
  * <p>Two earlier layouts are read for a window after an upgrade from them, each until a time of its
  * own. The one before ({@code buckets}) held each id in a window store under its bucket's start,
@@ -154,10 +154,22 @@ public final class DedupIndex {
   }
 
   private boolean within(Long seenAtMs, long atMs) {
-    return seenAtMs != null && Math.abs(atMs - seenAtMs) <= windowMs;
+    return within(seenAtMs, atMs, windowMs);
   }
 
   private long bucketStart(long atMs) {
+    return bucketStart(atMs, windowMs);
+  }
+
+  /**
+   * Whether an id accepted at {@code seenAtMs} (null: never) is a duplicate of one at {@code atMs}.
+   */
+  static boolean within(Long seenAtMs, long atMs, long windowMs) {
+    return seenAtMs != null && Math.abs(atMs - seenAtMs) <= windowMs;
+  }
+
+  /** The start of the window-long bucket {@code atMs} lies in. */
+  static long bucketStart(long atMs, long windowMs) {
     return Math.floorDiv(atMs, windowMs) * windowMs;
   }
 }

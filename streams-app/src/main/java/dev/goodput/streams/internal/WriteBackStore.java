@@ -11,21 +11,12 @@ import java.util.NoSuchElementException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.processor.StateStore;
-import org.apache.kafka.streams.processor.StateStoreContext;
-import org.apache.kafka.streams.query.Position;
-import org.apache.kafka.streams.query.PositionBound;
-import org.apache.kafka.streams.query.Query;
-import org.apache.kafka.streams.query.QueryConfig;
-import org.apache.kafka.streams.query.QueryResult;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
-import org.apache.kafka.streams.state.internals.CacheFlushListener;
 import org.apache.kafka.streams.state.internals.CachedStateStore;
 
 /**
@@ -66,8 +57,8 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * nothing of the uncommitted input survives. At most {@code maxEntries} values are kept; the least
  * recently used is written to the inner store early when a new one needs room.
  */
-public final class WriteBackStore<K, V>
-    implements StateStore, ReadOnlyKeyValueStore<K, V>, CachedStateStore<K, V> {
+public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
+    implements ReadOnlyKeyValueStore<K, V> {
 
   private static final class Slot<V> {
     V value;
@@ -121,6 +112,7 @@ public final class WriteBackStore<K, V>
       Serializer<K> keySerializer,
       UnaryOperator<V> snapshot,
       int maxEntries) {
+    super(inner);
     if (maxEntries < 1) {
       throw new IllegalArgumentException("maxEntries must be at least 1, not " + maxEntries);
     }
@@ -268,74 +260,8 @@ public final class WriteBackStore<K, V>
     unwrittenCount = 0;
   }
 
-  @Override
-  public boolean setFlushListener(CacheFlushListener<K, V> listener, boolean sendOldValues) {
-    return false;
-  }
-
   private Bytes bytes(K key) {
     return Bytes.wrap(keySerializer.serialize(null, key));
-  }
-
-  // --- the state store ---
-
-  @Override
-  public String name() {
-    return inner.name();
-  }
-
-  @Override
-  public void init(StateStoreContext context, StateStore root) {
-    clearCache();
-    inner.init(context, root);
-  }
-
-  @Override
-  public void commit(Map<TopicPartition, Long> changelogOffsets) {
-    inner.commit(changelogOffsets);
-  }
-
-  @Override
-  public Long committedOffset(TopicPartition partition) {
-    return inner.committedOffset(partition);
-  }
-
-  @Override
-  @SuppressWarnings("deprecation")
-  public boolean managesOffsets() {
-    return inner.managesOffsets();
-  }
-
-  @Override
-  public long approximateNumUncommittedBytes() {
-    return inner.approximateNumUncommittedBytes();
-  }
-
-  @Override
-  public Position getPosition() {
-    return inner.getPosition();
-  }
-
-  @Override
-  public <R> QueryResult<R> query(Query<R> query, PositionBound bound, QueryConfig config) {
-    return inner.query(query, bound, config);
-  }
-
-  /** Closes without writing back: a clean close has committed (and so flushed) before. */
-  @Override
-  public void close() {
-    clearCache();
-    inner.close();
-  }
-
-  @Override
-  public boolean persistent() {
-    return inner.persistent();
-  }
-
-  @Override
-  public boolean isOpen() {
-    return inner.isOpen();
   }
 
   // --- queries from any thread: the published snapshots over the inner store ---
