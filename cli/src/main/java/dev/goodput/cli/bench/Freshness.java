@@ -288,9 +288,13 @@ final class Freshness {
     Sent window(int tenants, long seed, double duplicateRatio, double rate, int seconds, int run) {
       int events = (int) Math.round(rate * seconds);
       long fromMs = System.currentTimeMillis() + 200;
-      List<Workload.Out> traffic = new ArrayList<>(events);
+      PackedRecords traffic = new PackedRecords(events);
       Workload.ofTenants(tenants, "bench-live-" + run, seed + run, duplicateRatio)
-          .write(events, fromMs, fromMs + seconds * 1000L, traffic::add);
+          .write(
+              events,
+              fromMs,
+              fromMs + seconds * 1000L,
+              o -> traffic.add(o.key(), o.value(), o.timestampMs()));
       int firstProbe = probes;
       CpuUsage.Mark cpu = CpuUsage.mark();
       long startNs = System.nanoTime();
@@ -300,10 +304,14 @@ final class Freshness {
         long now = System.nanoTime();
         long due = Math.min(events, (long) ((now - startNs) / 1e9 * rate) + 1);
         while (sent < due) {
-          Workload.Out o = traffic.get(sent++);
+          int i = sent++;
           producer.send(
               new ProducerRecord<>(
-                  Topics.REQUESTS.name(), null, o.timestampMs(), o.key(), o.value()));
+                  Topics.REQUESTS.name(),
+                  null,
+                  traffic.timestampMs(i),
+                  traffic.key(i),
+                  traffic.value(i)));
         }
         if (now >= nextProbeNs && probes < sentNs.length) {
           sendProbe();
