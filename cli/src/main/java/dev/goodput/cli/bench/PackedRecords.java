@@ -9,14 +9,17 @@ import java.util.List;
  * millions of small objects. The freshness phase generates a whole window before sending it (about
  * 1.9 million records, some 850 MB as objects at 94,000 events/s for 20 s) in the pipeline's own
  * JVM: as objects, the first young collections of every window copied hundreds of megabytes of them
- * (pauses of 140-190 ms, when the pipeline's own were 15-30 ms), and freshness measured the
+ * (pauses of 140-215 ms, when the pipeline's own were 15-30 ms), so the windows included the
  * harness's garbage collection. Large arrays are allocated outside the young generation and hold no
  * references, so the collector neither copies nor traces them; the key and value arrays handed to
  * the producer are short-lived copies.
  */
 final class PackedRecords {
 
-  /** Bytes per chunk: over half of G1's largest region, so a chunk is always a humongous object. */
+  /**
+   * Bytes per chunk: at least half of G1's largest region (32 MB on Java 17), so a chunk is always
+   * a humongous object.
+   */
   static final int CHUNK_BYTES = 32 << 20;
 
   private final int chunkBytes;
