@@ -9,6 +9,7 @@ import dev.goodput.streams.api.ApiServer;
 import dev.goodput.streams.api.ClusterUsage;
 import dev.goodput.streams.api.GoodputTopology;
 import dev.goodput.streams.api.HistogramEdges;
+import dev.goodput.streams.api.RocksDbThreads;
 import dev.goodput.streams.api.StreamsAppConfig;
 import dev.goodput.streams.api.Topic;
 import dev.goodput.streams.api.Topics;
@@ -113,6 +114,7 @@ public final class Pipeline implements AutoCloseable {
     Properties props = streamsConfig.streamsProperties(kafka);
     props.put(StreamsConfig.APPLICATION_SERVER_CONFIG, self.host() + ":" + self.port());
     SourceEvents sources = PipelineMetrics.sourceEvents();
+    RocksDbThreads.applyCompactionPriority(streamsConfig);
     KafkaStreams streams =
         new KafkaStreams(GoodputTopology.build(streamsConfig, edges, sources, partitions), props);
     streams.setUncaughtExceptionHandler(

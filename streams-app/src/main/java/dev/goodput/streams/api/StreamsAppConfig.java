@@ -34,6 +34,7 @@ public final class StreamsAppConfig extends AbstractConfig {
   public static final String RETENTION_MS = "retention.ms";
   public static final String LEDGER_GRACE_MS = "ledger.grace.ms";
   public static final String LEDGER_INTERVAL_MS = "ledger.interval.ms";
+  public static final String COMPACTION_CPU_PRIORITY = "rocksdb.compaction.cpu.priority";
 
   private static final ConfigDef DEF =
       new ConfigDef()
@@ -134,7 +135,16 @@ public final class StreamsAppConfig extends AbstractConfig {
               10_000L,
               ConfigDef.Range.atLeast(100L),
               Importance.LOW,
-              "How often closed hours are looked for, in milliseconds.");
+              "How often closed hours are looked for, in milliseconds.")
+          .define(
+              COMPACTION_CPU_PRIORITY,
+              Type.STRING,
+              RocksDbThreads.LOW,
+              ValidString.in(RocksDbThreads.LOW, RocksDbThreads.NORMAL),
+              Importance.LOW,
+              "CPU priority of RocksDB's compaction threads, for the whole process: low (default;"
+                  + " nice 19, so a compaction takes the cores only when the stream threads leave"
+                  + " them) or normal. Flushes keep the normal priority.");
 
   public StreamsAppConfig(Map<String, ?> values) {
     super(DEF, values, false);
@@ -175,6 +185,11 @@ public final class StreamsAppConfig extends AbstractConfig {
 
   public long ledgerIntervalMs() {
     return getLong(LEDGER_INTERVAL_MS);
+  }
+
+  /** Whether RocksDB's compaction threads run at a low CPU priority. */
+  public boolean lowCompactionPriority() {
+    return RocksDbThreads.LOW.equals(getString(COMPACTION_CPU_PRIORITY));
   }
 
   /** The producers' batch size unless configured (Kafka's default is 16 KiB). */

@@ -1,9 +1,11 @@
 package dev.goodput.streams.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
 class StreamsAppConfigTest {
@@ -41,5 +43,21 @@ class StreamsAppConfigTest {
             new StreamsAppConfig(Map.of("rocksdb.config.setter", "com.example.Mine"))
                 .streamsProperties(KAFKA))
         .containsEntry("rocksdb.config.setter", "com.example.Mine");
+  }
+
+  @Test
+  void compactionRunsAtLowCpuPriorityUnlessNormalIsAskedFor() {
+    assertThat(new StreamsAppConfig(Map.of()).lowCompactionPriority()).isTrue();
+    StreamsAppConfig normal =
+        new StreamsAppConfig(Map.of("rocksdb.compaction.cpu.priority", "normal"));
+    assertThat(normal.lowCompactionPriority()).isFalse();
+    // Goodput's own key: Kafka Streams never sees it.
+    assertThat(normal.streamsProperties(KAFKA))
+        .doesNotContainKey("rocksdb.compaction.cpu.priority");
+    assertThatThrownBy(
+            () -> new StreamsAppConfig(Map.of("rocksdb.compaction.cpu.priority", "idle")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("rocksdb.compaction.cpu.priority")
+        .hasMessageContaining("idle");
   }
 }
