@@ -1,5 +1,6 @@
 package dev.goodput.cli.bench;
 
+import com.sun.management.GcInfo;
 import dev.goodput.cli.internal.Pipeline;
 import dev.goodput.exporters.api.MetricsConfig;
 import dev.goodput.streams.api.Outcome;
@@ -7,21 +8,28 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.kafka.streams.StreamsConfig;
 
 /**
@@ -38,6 +46,9 @@ final class SeriesFootprint {
   static final String APPLICATION_ID = "bench-series";
   static final MetricsConfig GUARD_OFF = MetricsConfig.of(Map.of(MetricsConfig.MAX_TENANTS, "0"));
   private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+  /** Two commit intervals (the pipeline's default of 1 s). */
+  private static final long SETTLE_MS = 2_000;
 
   private SeriesFootprint() {}
 
@@ -117,6 +128,10 @@ final class SeriesFootprint {
           Map<Outcome, Long> delta = new EnumMap<>(Outcome.class);
           after.forEach((o, n) -> delta.put(o, n - before.getOrDefault(o, 0L)));
           before.putAll(after);
+          // Counts are visible once published (every 100 ms); the published snapshots of the
+          // changed rows stay until the next commit (every second) writes the rows. Read the heap
+          // once they are written, not at a moment that has them or not by chance.
+          Thread.sleep(SETTLE_MS);
           long heap = heapAfterGc();
           Scrape first = scrape(pipeline.first(), scrapeRepeats);
           pipeline.close();
@@ -169,37 +184,84 @@ final class SeriesFootprint {
         guardOn ? MetricsConfig.DEFAULT : GUARD_OFF);
   }
 
-  /** Heap in use after full collections: the least of three readings. */
+  /**
+   * Heap in use right after a full collection, as the collector itself reports it (the heap pools'
+   * usage after its last collection): the least of three. Reading the heap's usage once the
+   * collection has returned also counted what the pipeline's threads allocated in between (the
+   * readings of one unchanged heap at 1,000 series spread by up to 4 KB per series).
+   */
   static long heapAfterGc() throws InterruptedException {
     long least = Long.MAX_VALUE;
     for (int i = 0; i < 3; i++) {
-      System.gc();
       Thread.sleep(200);
-      least = Math.min(least, ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
+      System.gc();
+      // At once: the latest collection is this full one, not a young one of the traffic since.
+      least = Math.min(least, usedAfterLastCollection());
     }
     return least;
   }
 
-  /** Bytes of the state stores' files (RocksDB's informational LOG files left out). */
+  /**
+   * The heap pools' usage after the latest collection of any collector; the heap in use now where
+   * the JVM does not report collections (not a HotSpot one).
+   */
+  private static long usedAfterLastCollection() {
+    GcInfo latest = null;
+    for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      if (gc instanceof com.sun.management.GarbageCollectorMXBean hotspot) {
+        GcInfo info = hotspot.getLastGcInfo();
+        if (info != null && (latest == null || info.getEndTime() > latest.getEndTime())) {
+          latest = info;
+        }
+      }
+    }
+    if (latest == null) {
+      return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+    long used = 0;
+    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+      MemoryUsage after = latest.getMemoryUsageAfterGc().get(pool.getName());
+      if (pool.getType() == MemoryType.HEAP && after != null) {
+        used += after.getUsed();
+      }
+    }
+    return used;
+  }
+
+  /**
+   * Bytes of the state stores' files (RocksDB's informational LOG files left out). Files RocksDB
+   * removes while they are listed (its temporary {@code .dbtmp} files, obsolete ones) count as
+   * gone: a listing failed on one once, at the start of a run.
+   */
   static long stateBytes(Path dir) {
     if (!Files.exists(dir)) {
       return 0;
     }
-    try (Stream<Path> all = Files.walk(dir)) {
-      return all.filter(Files::isRegularFile)
-          .filter(p -> !p.getFileName().toString().startsWith("LOG"))
-          .mapToLong(
-              p -> {
-                try {
-                  return Files.size(p);
-                } catch (IOException e) {
-                  return 0;
-                }
-              })
-          .sum();
+    long[] total = {0};
+    try {
+      Files.walkFileTree(
+          dir,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+              if (attrs.isRegularFile() && !file.getFileName().toString().startsWith("LOG")) {
+                total[0] += attrs.size();
+              }
+              return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+              if (e instanceof NoSuchFileException) {
+                return FileVisitResult.CONTINUE;
+              }
+              throw e;
+            }
+          });
     } catch (IOException e) {
       throw new UncheckedIOException("could not measure " + dir, e);
     }
+    return total[0];
   }
 
   /**
