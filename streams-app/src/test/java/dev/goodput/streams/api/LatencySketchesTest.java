@@ -1,0 +1,165 @@
+package dev.goodput.streams.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.datadoghq.sketch.ddsketch.DDSketch;
+import com.datadoghq.sketch.ddsketch.DDSketches;
+import com.datadoghq.sketch.ddsketch.encoding.GrowingByteArrayOutput;
+import dev.goodput.ingest.api.InferenceEvent;
+import dev.goodput.ingest.api.Status;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.DoubleRange;
+import net.jqwik.api.constraints.Size;
+import org.assertj.core.data.Offset;
+import org.junit.jupiter.api.Test;
+
+class LatencySketchesTest {
+
+  private static final double[] QUANTILES = {0.5, 0.9, 0.95, 0.99};
+
+  /**
+   * Every percentile is within the stated relative accuracy of a sample at its rank (the order
+   * statistic at or on either side of {@code q * (n - 1)}), for latencies spread over the whole
+   * counted range, and stays so through an encoding and a merge of halves.
+   */
+  @Property(tries = 200)
+  void percentilesAreWithinHalfAPercentOfASampleAtTheirRank(
+      @ForAll @Size(min = 1, max = 300) List<@DoubleRange(min = -3, max = 9) Double> log10Ms) {
+    double[] ms = log10Ms.stream().mapToDouble(x -> Math.pow(10, x)).toArray();
+    LatencySketches whole = LatencySketches.empty();
+    LatencySketches firstHalf = LatencySketches.empty();
+    LatencySketches secondHalf = LatencySketches.empty();
+    for (int i = 0; i < ms.length; i++) {
+      InferenceEvent e = ok(ms[i]);
+      whole.add(e, ms[i]);
+      (i % 2 == 0 ? firstHalf : secondHalf).add(e, ms[i]);
+    }
+    LatencySketches merged = roundTrip(firstHalf);
+    merged.merge(roundTrip(secondHalf));
+
+    double[] sorted = ms.clone();
+    Arrays.sort(sorted);
+    for (LatencySketches s : List.of(whole, roundTrip(whole), merged)) {
+      for (Percentiles p : List.of(s.ttft(), s.tpot(), s.e2e())) {
+        double[] values = {p.p50(), p.p90(), p.p95(), p.p99()};
+        for (int q = 0; q < QUANTILES.length; q++) {
+          double rank = QUANTILES[q] * (sorted.length - 1);
+          double lo = sorted[(int) Math.floor(rank)];
+          double hi = sorted[(int) Math.ceil(rank)];
+          double error = Math.min(Math.abs(values[q] - lo) / lo, Math.abs(values[q] - hi) / hi);
+          assertThat(error)
+              .as("p%s of %d samples", QUANTILES[q] * 100, sorted.length)
+              .isLessThanOrEqualTo(LatencySketches.RELATIVE_ACCURACY + 1e-12);
+        }
+      }
+    }
+  }
+
+  @Test
+  void latenciesOutsideTheCountedRangeCountAtItsBoundsAndZeroAsZero() {
+    LatencySketches s = LatencySketches.empty();
+    s.add(ok(1e-7, 1e15), 1e-7);
+    assertThat(s.ttft().p50()).isCloseTo(LatencySketches.MIN_MS, within(LatencySketches.MIN_MS));
+    assertThat(s.tpot().p50()).isCloseTo(LatencySketches.MIN_MS, within(LatencySketches.MIN_MS));
+    assertThat(s.e2e().p50()).isCloseTo(LatencySketches.MAX_MS, within(LatencySketches.MAX_MS));
+
+    LatencySketches zero = LatencySketches.empty();
+    zero.add(ok(0, 0), 0);
+    assertThat(zero.ttft().p99()).isZero();
+    assertThat(zero.e2e().p99()).isZero();
+  }
+
+  /**
+   * Rows persisted before {@code PaginatedStore} hold sketches encoded from collapsing dense
+   * stores; they decode to the same percentiles and go on taking samples.
+   */
+  @Test
+  void readsSketchesEncodedFromTheEarlierDenseStore() throws IOException {
+    double[] ms = {12.5, 48.0, 48.3, 230.0, 1_750.0, 9_000.0};
+    DDSketch[] earlier = earlierSketches(ms);
+
+    LatencySketches read = LatencySketches.fromBytes(ByteBuffer.wrap(encode(earlier)));
+
+    List<Percentiles> got = List.of(read.ttft(), read.tpot(), read.e2e());
+    for (int i = 0; i < 3; i++) {
+      double[] expected = earlier[i].getValuesAtQuantiles(QUANTILES);
+      Percentiles p = got.get(i);
+      assertThat(new double[] {p.p50(), p.p90(), p.p95(), p.p99()}).containsExactly(expected);
+    }
+    for (int i = 0; i < 100; i++) {
+      read.add(ok(100_000.0), 100_000.0);
+    }
+    assertThat(read.ttft().p50()).isCloseTo(100_000.0, within(100_000.0));
+  }
+
+  /**
+   * Sketches are stored as a dense store encodes them (the smaller of contiguous and sparse bins),
+   * byte for byte as before the paged store, not as the paged store would (every bin of its pages).
+   */
+  @Test
+  void encodesAsTheEarlierDenseStoreDid() throws IOException {
+    double[] ms = {3.1, 48.0, 48.3, 230.0, 1_750.0, 420_000.0};
+    LatencySketches now = LatencySketches.empty();
+    for (double v : ms) {
+      now.add(ok(v, v * 2), v * 3);
+    }
+    DDSketch[] times = earlierSketches(ms); // v, 2v, 3v
+    DDSketch[] earlier = {times[0], times[2], times[1]}; // ttft, tpot, e2e
+
+    assertThat(now.toBytes()).isEqualTo(encode(earlier));
+  }
+
+  private static DDSketch earlierSketch() {
+    return DDSketches.logarithmicCollapsingLowestDense(LatencySketches.RELATIVE_ACCURACY, 2048);
+  }
+
+  /** Sketches of {@code ms}, {@code 2 ms} and {@code 3 ms} as the earlier design made them. */
+  private static DDSketch[] earlierSketches(double[] ms) {
+    DDSketch[] out = new DDSketch[3];
+    for (int i = 0; i < 3; i++) {
+      out[i] = earlierSketch();
+      for (double v : ms) {
+        out[i].accept(v * (i + 1));
+      }
+    }
+    return out;
+  }
+
+  /** Three length-prefixed encodings, as {@link LatencySketches#toBytes} lays them out. */
+  private static byte[] encode(DDSketch[] sketches) throws IOException {
+    GrowingByteArrayOutput out = GrowingByteArrayOutput.withInitialCapacity(128);
+    for (DDSketch s : sketches) {
+      int lengthAt = out.numWrittenBytes();
+      out.writeLongLE(0);
+      s.encode(out, false);
+      int length = out.numWrittenBytes() - lengthAt - Long.BYTES;
+      ByteBuffer.wrap(out.backingArray(), lengthAt, Long.BYTES).putLong(length);
+    }
+    return out.trimmedCopy();
+  }
+
+  /** Within the sketches' relative accuracy of {@code d}. */
+  private static Offset<Double> within(double d) {
+    return Offset.offset(d * LatencySketches.RELATIVE_ACCURACY);
+  }
+
+  private static LatencySketches roundTrip(LatencySketches s) {
+    return LatencySketches.fromBytes(ByteBuffer.wrap(s.toBytes()));
+  }
+
+  private static InferenceEvent ok(double ms) {
+    return ok(ms, ms);
+  }
+
+  /** An ok request with these TTFT and E2E and two output tokens (so its TPOT counts). */
+  private static InferenceEvent ok(double ttftMs, double e2eMs) {
+    return TopologyFixture.event(
+        "e", "t", "m", Instant.parse("2026-12-06T00:00:00Z"), Status.OK, 10, 2, ttftMs, e2eMs);
+  }
+}
