@@ -31,7 +31,8 @@ import java.util.function.ToLongFunction;
  * directly as bytes ({@link TextOut}) with every series' label set escaped once and kept, rather
  * than through client_java's snapshot objects (ten times slower at 10,000 series; see
  * docs/BENCHMARKS.md). Bucket bounds are written as exact decimals of seconds ({@code le="0.45"},
- * {@code le="2"}).
+ * {@code le="2"}), costs as their exact decimals (the usage API's figures; Prometheus reads them as
+ * the nearest double), histogram sums in seconds to the microsecond.
  */
 public final class PersistedTotalsExposition {
 
@@ -206,14 +207,21 @@ public final class PersistedTotalsExposition {
     header(out, "goodput_cost_month_to_date_usd", "gauge", COST_MTD_HELP);
     byte[] name = bytes("goodput_cost_month_to_date_usd{");
     for (int i = 0; i < keys.length; i++) {
-      sample(out, name, series[i], CLOSE).number(totals[i].costInMonth(month).doubleValue());
+      sample(out, name, series[i], CLOSE).decimal(totals[i].costInMonth(month));
       out.ascii('\n');
     }
     header(out, "goodput_slo_objective_ratio", "gauge", OBJECTIVE_HELP);
     name = bytes("goodput_slo_objective_ratio{");
+    // A handful of distinct objectives over all series: each formatted once.
+    double objective = Double.NaN;
+    byte[] objectiveText = null;
     for (int i = 0; i < keys.length; i++) {
-      double objective = catalog.policy(keys[i].tenant(), keys[i].model(), null, now).objective();
-      sample(out, name, series[i], CLOSE).number(objective).ascii('\n');
+      double o = catalog.policy(keys[i].tenant(), keys[i].model(), null, now).objective();
+      if (objectiveText == null || Double.compare(o, objective) != 0) {
+        objective = o;
+        objectiveText = bytes(TextOut.format(o) + "\n");
+      }
+      sample(out, name, series[i], CLOSE).bytes(objectiveText);
     }
     header(out, "goodput_exported_series", "gauge", EXPORTED_HELP);
     out.utf8("goodput_exported_series ").number(keys.length).ascii('\n');
@@ -242,7 +250,7 @@ public final class PersistedTotalsExposition {
         "Cost of accepted requests in USD (exact in the usage API; a float here).");
     name = bytes("inference_cost_usd_total{");
     for (int i = 0; i < keys.length; i++) {
-      sample(out, name, series[i], CLOSE).number(totals[i].counters().cost().doubleValue());
+      sample(out, name, series[i], CLOSE).decimal(totals[i].counters().cost());
       out.ascii('\n');
     }
     labelled(
@@ -335,7 +343,7 @@ public final class PersistedTotalsExposition {
       long count = h.count();
       out.line(f.bucket(), series[s], LE_INF, count);
       out.line(f.count(), series[s], CLOSE, count);
-      sample(out, f.sum(), series[s], CLOSE).number(h.sumMs() / 1000.0).ascii('\n');
+      sample(out, f.sum(), series[s], CLOSE).micros(h.sumMs() / 1000.0).ascii('\n');
     }
   }
 
@@ -353,7 +361,7 @@ public final class PersistedTotalsExposition {
                         "goodput_tenant_monthly_budget_usd{"
                             + TextOut.label("tenant", tenant)
                             + "} ")
-                    .number(usd.doubleValue())
+                    .decimal(usd)
                     .ascii('\n'));
   }
 

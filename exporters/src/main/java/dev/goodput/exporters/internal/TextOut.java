@@ -3,6 +3,7 @@ package dev.goodput.exporters.internal;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -13,6 +14,12 @@ import java.nio.charset.StandardCharsets;
 final class TextOut {
 
   private static final int BLOCK = 1 << 16;
+
+  /** The most digits a {@link #decimal} takes the fast way (its unscaled value fits a long). */
+  private static final int MAX_SCALE = 18;
+
+  /** Beyond this, {@link #micros} would overflow a long. */
+  private static final double MAX_MICROS_VALUE = 9e12;
 
   private final OutputStream out;
   private final byte[] buf = new byte[BLOCK];
@@ -108,6 +115,71 @@ final class TextOut {
       return number((long) v);
     }
     return utf8(format(v));
+  }
+
+  /**
+   * An exact decimal, written plainly ({@code 10.5}, {@code 0.000125}) without trailing zeros: the
+   * text the usage API's figure reads as, which Prometheus parses to the double nearest to it.
+   */
+  TextOut decimal(BigDecimal v) {
+    int scale = v.scale();
+    if (scale >= 0 && scale <= MAX_SCALE && v.precision() <= MAX_SCALE) {
+      return fixed(v.unscaledValue().longValue(), scale);
+    }
+    return utf8(v.stripTrailingZeros().toPlainString());
+  }
+
+  /**
+   * {@code v} rounded to six decimal places ({@code ms / 1000} written as seconds to the
+   * microsecond): a whole-number formatting, where {@link #number(double)} is Java's shortest
+   * representation, several times slower. Rounding keeps order, so a sum that grows never reads
+   * smaller. Values too large for microseconds in a {@code long} are written as {@link
+   * #number(double)} writes them.
+   */
+  TextOut micros(double v) {
+    if (!(Math.abs(v) < MAX_MICROS_VALUE)) {
+      return number(v);
+    }
+    return fixed(Math.round(v * 1e6), 6);
+  }
+
+  /**
+   * {@code unscaled / 10^scale} in decimal, without trailing zeros after the point; {@code
+   * unscaled} is not {@link Long#MIN_VALUE} and {@code scale} at most 18.
+   */
+  private TextOut fixed(long unscaled, int scale) {
+    while (scale > 0 && unscaled % 10 == 0) {
+      unscaled /= 10;
+      scale--;
+    }
+    if (n > BLOCK - 22) {
+      flush();
+    }
+    if (scale == 0) {
+      digits(unscaled);
+      return this;
+    }
+    if (unscaled < 0) {
+      buf[n++] = '-';
+      unscaled = -unscaled;
+    }
+    int d = digits.length;
+    for (int i = 0; i < scale; i++) {
+      digits[--d] = (byte) ('0' + unscaled % 10);
+      unscaled /= 10;
+    }
+    int fraction = d;
+    do {
+      digits[--d] = (byte) ('0' + unscaled % 10);
+      unscaled /= 10;
+    } while (unscaled != 0);
+    int whole = fraction - d;
+    System.arraycopy(digits, d, buf, n, whole);
+    n += whole;
+    buf[n++] = '.';
+    System.arraycopy(digits, fraction, buf, n, digits.length - fraction);
+    n += digits.length - fraction;
+    return this;
   }
 
   static String format(double v) {

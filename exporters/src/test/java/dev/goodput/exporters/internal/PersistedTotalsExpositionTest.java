@@ -215,8 +215,9 @@ class PersistedTotalsExpositionTest {
     assertThat(values(text, family + "_count"))
         .containsExactlyEntriesOf(Map.of(series, (double) valuesMs.size()));
     double sumSeconds = valuesMs.stream().mapToDouble(d -> d).sum() / 1000.0;
+    // Written to the microsecond.
     assertThat(values(text, family + "_sum").get(series))
-        .isCloseTo(sumSeconds, within(sumSeconds * 1e-12));
+        .isCloseTo(sumSeconds, within(0.5e-6 + sumSeconds * 1e-12));
   }
 
   /** The samples of one family: label set (without braces) to value. */
