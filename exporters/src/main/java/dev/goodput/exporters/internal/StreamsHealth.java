@@ -16,7 +16,8 @@ import org.apache.kafka.streams.KafkaStreams;
  *       instance's consumers, summed over the partitions it owns ({@code records-lag});
  *   <li>{@code goodput_record_e2e_latency_max_seconds}: the largest time from a record's timestamp
  *       to its processing at the input source node over the metrics window ({@code
- *       record-e2e-latency-max}, 30 s by default), over the tasks of this instance.
+ *       record-e2e-latency-max}: Kafka's maximum over two samples of 30 s by default, so a value
+ *       stays 30 to 60 s), over the tasks of this instance.
  * </ul>
  */
 public final class StreamsHealth {
