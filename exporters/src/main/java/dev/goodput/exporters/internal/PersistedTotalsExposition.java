@@ -247,7 +247,8 @@ public final class PersistedTotalsExposition {
         out,
         "inference_cost_usd_total",
         "counter",
-        "Cost of accepted requests in USD (exact in the usage API; a float here).");
+        "Cost of accepted requests in USD, written as the usage API's exact decimal"
+            + " (a float once in Prometheus).");
     name = bytes("inference_cost_usd_total{");
     for (int i = 0; i < keys.length; i++) {
       sample(out, name, series[i], CLOSE).decimal(totals[i].counters().cost());
