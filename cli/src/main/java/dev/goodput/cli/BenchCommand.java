@@ -101,7 +101,7 @@ final class BenchCommand implements Callable<Integer> {
       names = "--stream-threads",
       paramLabel = "N",
       description =
-          "Stream threads per pipeline instance (default: the product's default, one per core).")
+          "Stream threads per pipeline instance (default: the product's, one per core plus one).")
   Integer streamThreads;
 
   @Option(
