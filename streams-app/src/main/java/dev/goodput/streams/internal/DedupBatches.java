@@ -41,6 +41,11 @@ final class DedupBatches {
     void accept(byte[] id, long atMs);
   }
 
+  /** Receives a decoded id as {@code record[offset, offset + length)}, without a copy. */
+  interface IdSliceSink {
+    void accept(byte[] record, int offset, int length, long atMs);
+  }
+
   private DedupBatches() {}
 
   /** The changelog record of the time the store was first used. */
@@ -56,11 +61,18 @@ final class DedupBatches {
     List<KeyValue<Bytes, byte[]>> records = new ArrayList<>();
     ByteBuffer value = newValue();
     long sequence = firstSequence;
+    int n = ids.size();
+    byte[][] keys = new byte[n][];
+    long[] times = new long[n];
+    int i = 0;
+    for (Map.Entry<Bytes, Long> e : ids.entrySet()) {
+      keys[i] = e.getKey().get();
+      times[i] = e.getValue();
+      i++;
+    }
     // In RocksDB's order (bytewise): a memtable insert then starts from where the one before ended.
-    List<Map.Entry<Bytes, Long>> sorted = new ArrayList<>(ids.entrySet());
-    sorted.sort((x, y) -> Arrays.compareUnsigned(x.getKey().get(), y.getKey().get()));
-    for (Map.Entry<Bytes, Long> e : sorted) {
-      byte[] id = e.getKey().get();
+    for (int k : BytewiseOrder.of(keys)) {
+      byte[] id = keys[k];
       if (id.length > 0xFFFF) {
         throw new IllegalArgumentException("an event id of " + id.length + " bytes");
       }
@@ -72,7 +84,7 @@ final class DedupBatches {
       if (value.remaining() < size) {
         value = ByteBuffer.allocate(1 + size).put(FORMAT);
       }
-      value.putLong(e.getValue()).putShort((short) id.length).put(id);
+      value.putLong(times[k]).putShort((short) id.length).put(id);
     }
     if (value.position() > 1) {
       records.add(idsRecord(sequence, value));
@@ -101,6 +113,19 @@ final class DedupBatches {
    * Decodes one changelog record: its ids into {@code ids}, or its since time into {@code since}.
    */
   static void decode(byte[] key, byte[] value, IdSink ids, LongConsumer since) {
+    decode(
+        key,
+        value,
+        (record, offset, length, atMs) ->
+            ids.accept(Arrays.copyOfRange(record, offset, offset + length), atMs),
+        since);
+  }
+
+  /**
+   * Decodes one changelog record: its ids, as slices of {@code value}, into {@code ids}, or its
+   * since time into {@code since}.
+   */
+  static void decode(byte[] key, byte[] value, IdSliceSink ids, LongConsumer since) {
     if (key.length == 0 || value == null) {
       throw new IllegalArgumentException("not a dedup batch: empty key or no value");
     }
@@ -114,9 +139,14 @@ final class DedupBatches {
         }
         while (in.hasRemaining()) {
           long atMs = in.getLong();
-          byte[] id = new byte[Short.toUnsignedInt(in.getShort())];
-          in.get(id);
-          ids.accept(id, atMs);
+          int length = Short.toUnsignedInt(in.getShort());
+          int offset = in.position();
+          if (length > in.remaining()) {
+            throw new IllegalArgumentException(
+                "dedup batch cut short: an id of " + length + " bytes at byte " + offset);
+          }
+          in.position(offset + length);
+          ids.accept(value, offset, length, atMs);
         }
       }
       case SINCE -> since.accept(in.getLong());

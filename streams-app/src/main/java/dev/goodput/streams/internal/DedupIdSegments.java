@@ -76,6 +76,7 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
   private static final long WRITE_BUFFER_BYTES = 16L << 20;
   private static final long MAX_WAL_BYTES = 64L << 20;
   private static final double MEMTABLE_BLOOM_RATIO = 0.1;
+  private static final int DEFAULT_FAMILY_ID = 0;
 
   private final String name;
   private final long windowMs;
@@ -86,6 +87,11 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
 
   private final byte[] valueBuffer = new byte[Long.BYTES];
   private long newestBucket = Long.MIN_VALUE;
+
+  /** The bucket last written to and its family's id, while the family is open. */
+  private long lastBucket = Long.MIN_VALUE;
+
+  private int lastFamilyId = -1;
 
   private RocksDB db;
   private ColumnFamilyHandle defaultFamily;
@@ -167,32 +173,48 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
   }
 
   private void apply(Collection<KeyValue<byte[], byte[]>> records) {
-    try (WriteBatch batch = new WriteBatch()) {
-      for (KeyValue<byte[], byte[]> record : records) {
-        DedupBatches.decode(
-            record.key,
-            record.value,
-            (id, atMs) -> {
-              ColumnFamilyHandle family = familyFor(bucketStart(atMs));
-              if (family != null) {
-                put(batch, family, id, DedupBatches.longBytes(atMs));
-              }
-            },
-            sinceMs -> put(batch, defaultFamily, SINCE, DedupBatches.longBytes(sinceMs)));
+    int bytes = 0;
+    for (KeyValue<byte[], byte[]> record : records) {
+      bytes += record.value == null ? 0 : record.value.length;
+    }
+    WriteBatchBytes batch = new WriteBatchBytes(bytes);
+    for (KeyValue<byte[], byte[]> record : records) {
+      DedupBatches.decode(
+          record.key,
+          record.value,
+          (value, offset, length, atMs) -> {
+            int family = familyIdFor(bucketStart(atMs));
+            if (family >= 0) {
+              batch.put(family, value, offset, length, atMs);
+            }
+          },
+          sinceMs -> batch.put(DEFAULT_FAMILY_ID, SINCE, 0, SINCE.length, sinceMs));
+    }
+    if (batch.count() > 0) {
+      try (WriteBatch write = new WriteBatch(batch.toArray())) {
+        db.write(writeOptions, write);
+      } catch (RocksDBException e) {
+        throw new ProcessorStateException("Error writing to store " + name, e);
       }
-      db.write(writeOptions, batch);
-    } catch (RocksDBException e) {
-      throw new ProcessorStateException("Error writing to store " + name, e);
     }
     dropExpired();
   }
 
-  private void put(WriteBatch batch, ColumnFamilyHandle family, byte[] key, byte[] value) {
-    try {
-      batch.put(family, key, value);
-    } catch (RocksDBException e) {
-      throw new ProcessorStateException("Error writing to store " + name, e);
+  /**
+   * The id of the bucket's column family, created if need be; -1 when the bucket is already
+   * expired. The last one is kept: a batch's ids are mostly of one bucket.
+   */
+  private int familyIdFor(long bucket) {
+    if (bucket == lastBucket) {
+      return lastFamilyId;
     }
+    ColumnFamilyHandle family = familyFor(bucket);
+    if (family == null) {
+      return -1;
+    }
+    lastBucket = bucket;
+    lastFamilyId = family.getID();
+    return lastFamilyId;
   }
 
   /** The bucket's column family, created if need be; null when the bucket is already expired. */
@@ -241,6 +263,9 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
         db.dropColumnFamily(e.getValue());
       } catch (RocksDBException ex) {
         throw new ProcessorStateException("Error dropping a bucket of store " + name, ex);
+      }
+      if (e.getKey() == lastBucket) {
+        lastBucket = Long.MIN_VALUE;
       }
       e.getValue().close();
       it.remove();
@@ -295,6 +320,7 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
     RocksDB.loadLibrary();
     buckets.clear();
     newestBucket = Long.MIN_VALUE;
+    lastBucket = Long.MIN_VALUE;
     filter = new BloomFilter(10, false);
     cache = new LRUCache(BLOCK_CACHE_BYTES);
     BlockBasedTableConfig table = new BlockBasedTableConfig();
