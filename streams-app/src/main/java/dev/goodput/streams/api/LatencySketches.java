@@ -1,17 +1,24 @@
 package dev.goodput.streams.api;
 
 import com.datadoghq.sketch.ddsketch.DDSketch;
+import com.datadoghq.sketch.ddsketch.encoding.BinEncodingMode;
 import com.datadoghq.sketch.ddsketch.encoding.ByteArrayInput;
+import com.datadoghq.sketch.ddsketch.encoding.Flag;
 import com.datadoghq.sketch.ddsketch.encoding.GrowingByteArrayOutput;
+import com.datadoghq.sketch.ddsketch.encoding.Output;
+import com.datadoghq.sketch.ddsketch.encoding.VarEncodingHelper;
 import com.datadoghq.sketch.ddsketch.mapping.IndexMapping;
 import com.datadoghq.sketch.ddsketch.mapping.LogarithmicMapping;
+import com.datadoghq.sketch.ddsketch.store.BinAcceptor;
 import com.datadoghq.sketch.ddsketch.store.PaginatedStore;
+import com.datadoghq.sketch.ddsketch.store.Store;
 import com.datadoghq.sketch.ddsketch.store.UnboundedSizeDenseStore;
 import dev.goodput.ingest.api.InferenceEvent;
 import dev.goodput.ingest.api.Status;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /**
  * Mergeable distributions (DDSketch) of TTFT, TPOT and end-to-end latency of {@code ok} requests,
@@ -59,7 +66,7 @@ public final class LatencySketches {
    * bounds on the latencies bound the store: 1 µs to 10^9 ms is about 2,800 bins at 0.5%, 88 pages
    * (24 KiB) at most, however the samples fall.
    */
-  private static DDSketch sketch() {
+  static DDSketch sketch() {
     return new DDSketch(MAPPING, PaginatedStore::new);
   }
 
@@ -138,10 +145,11 @@ public final class LatencySketches {
   /**
    * The encoded form: three length-prefixed DDSketch encodings (sketches-java's own format).
    *
-   * <p>Each is encoded from a dense copy: a {@link PaginatedStore} writes every bin of its pages,
-   * empty ones between samples included, where a dense store writes the smaller of that and its
-   * non-empty bins alone. For the rows of a few requests, most rows, that made the stored sketches
-   * a fifth larger (190 more bytes per series on disk at 10,000 series).
+   * <p>Each is encoded as sketches-java encodes a sketch of dense stores ({@link #encodeAsDense}):
+   * a {@link PaginatedStore} writes every bin of its pages, empty ones between samples included,
+   * where a dense store writes the smaller of that and its non-empty bins alone. For the rows of a
+   * few requests, most rows, that made the stored sketches a fifth larger (190 more bytes per
+   * series on disk at 10,000 series).
    */
   public byte[] toBytes() {
     GrowingByteArrayOutput out = GrowingByteArrayOutput.withInitialCapacity(128);
@@ -149,9 +157,7 @@ public final class LatencySketches {
       for (DDSketch s : new DDSketch[] {ttft, tpot, e2e}) {
         int lengthAt = out.numWrittenBytes();
         out.writeLongLE(0);
-        DDSketch dense = new DDSketch(MAPPING, UnboundedSizeDenseStore::new);
-        dense.mergeWith(s);
-        dense.encode(out, false);
+        encodeAsDense(s, out);
         int length = out.numWrittenBytes() - lengthAt - Long.BYTES;
         ByteBuffer.wrap(out.backingArray(), lengthAt, Long.BYTES).putLong(length);
       }
@@ -159,6 +165,116 @@ public final class LatencySketches {
       throw new UncheckedIOException(e);
     }
     return out.trimmedCopy();
+  }
+
+  /**
+   * Writes the bytes {@code DDSketch.encode(out, false)} writes for a copy of {@code s} whose
+   * stores are dense ({@link UnboundedSizeDenseStore}), without making the copy: copying the bins
+   * into a dense store was two thirds of writing a busy row back (docs/BENCHMARKS.md). The format
+   * (sketches-java 0.8.3): the index mapping; the zero count, if any, as a flag and a
+   * variable-length double; then each store, positive and negative, if not empty, as a dense store
+   * writes itself: contiguous counts from its least to its greatest non-empty bin, or the non-empty
+   * bins as index deltas and counts, whichever is smaller by its own count of the bytes (the
+   * deltas' count left out). {@code LatencySketchesTest} checks it against the copy, byte for byte.
+   */
+  static void encodeAsDense(DDSketch s, Output out) throws IOException {
+    Bins positive = Bins.of(s.getPositiveValueStore(), POSITIVE_BINS.get());
+    Bins negative = Bins.of(s.getNegativeValueStore(), NEGATIVE_BINS.get());
+    // Counts are whole numbers, exact as doubles: the difference is the zero count, exactly.
+    double zeroCount = s.getCount() - positive.total - negative.total;
+    MAPPING.encode(out);
+    if (zeroCount != 0) {
+      Flag.ZERO_COUNT.encode(out);
+      VarEncodingHelper.encodeVarDouble(out, zeroCount);
+    }
+    positive.encode(out, Flag.Type.POSITIVE_STORE);
+    negative.encode(out, Flag.Type.NEGATIVE_STORE);
+  }
+
+  private static final ThreadLocal<Bins> POSITIVE_BINS = ThreadLocal.withInitial(Bins::new);
+  private static final ThreadLocal<Bins> NEGATIVE_BINS = ThreadLocal.withInitial(Bins::new);
+
+  /** The non-empty bins of a store in ascending order; reused by one thread. */
+  private static final class Bins implements BinAcceptor {
+    private int[] indexes = new int[64];
+    private double[] counts = new double[64];
+    private int size;
+    private double total;
+
+    static Bins of(Store store, Bins bins) {
+      bins.size = 0;
+      bins.total = 0;
+      store.forEach(bins);
+      return bins;
+    }
+
+    @Override
+    public void accept(int index, double count) {
+      if (count == 0) {
+        return;
+      }
+      if (size == indexes.length) {
+        indexes = Arrays.copyOf(indexes, size * 2);
+        counts = Arrays.copyOf(counts, size * 2);
+      }
+      indexes[size] = index;
+      counts[size] = count;
+      size++;
+      total += count;
+    }
+
+    /** As {@code DenseStore.encode} writes a store holding these bins. */
+    void encode(Output out, Flag.Type type) throws IOException {
+      if (size == 0) {
+        return;
+      }
+      int min = indexes[0];
+      long bins = (long) indexes[size - 1] - min + 1;
+      long denseBytes =
+          VarEncodingHelper.unsignedVarLongEncodedLength(bins)
+              + VarEncodingHelper.signedVarLongEncodedLength(min)
+              + VarEncodingHelper.signedVarLongEncodedLength(1)
+              + (bins - size) * VarEncodingHelper.varDoubleEncodedLength(0);
+      long sparseBytes = 0;
+      long previous = 0;
+      for (int i = 0; i < size; i++) {
+        int countBytes = VarEncodingHelper.varDoubleEncodedLength(counts[i]);
+        denseBytes += countBytes;
+        sparseBytes += VarEncodingHelper.signedVarLongEncodedLength(indexes[i] - previous);
+        sparseBytes += countBytes;
+        previous = indexes[i];
+      }
+      if (denseBytes <= sparseBytes) {
+        BinEncodingMode.CONTIGUOUS_COUNTS.toFlag(type).encode(out);
+        VarEncodingHelper.encodeUnsignedVarLong(out, bins);
+        VarEncodingHelper.encodeSignedVarLong(out, min);
+        VarEncodingHelper.encodeSignedVarLong(out, 1);
+        int next = 0;
+        for (long index = min; index < min + bins; index++) {
+          if (indexes[next] == index) {
+            VarEncodingHelper.encodeVarDouble(out, counts[next++]);
+          } else {
+            VarEncodingHelper.encodeVarDouble(out, 0);
+          }
+        }
+      } else {
+        BinEncodingMode.INDEX_DELTAS_AND_COUNTS.toFlag(type).encode(out);
+        VarEncodingHelper.encodeUnsignedVarLong(out, size);
+        previous = 0;
+        for (int i = 0; i < size; i++) {
+          VarEncodingHelper.encodeSignedVarLong(out, indexes[i] - previous);
+          VarEncodingHelper.encodeVarDouble(out, counts[i]);
+          previous = indexes[i];
+        }
+      }
+    }
+  }
+
+  /** The encoding before {@link #encodeAsDense}: through a dense copy (for the tests). */
+  static void encodeThroughDenseCopy(DDSketch s, Output out) throws IOException {
+    DDSketch dense = new DDSketch(MAPPING, UnboundedSizeDenseStore::new);
+    dense.mergeWith(s);
+    dense.encode(out, false);
   }
 
   /** Reads what {@link #toBytes} wrote, from {@code buf}'s position on. */

@@ -177,7 +177,9 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
     for (KeyValue<byte[], byte[]> record : records) {
       bytes += record.value == null ? 0 : record.value.length;
     }
-    WriteBatchBytes batch = new WriteBatchBytes(bytes);
+    // A put takes at most 4 bytes more than the id's entry in the record (10 bytes and the id), for
+    // ids under 16 KiB and family ids under 16,384: ids of 6 bytes and more fit without a regrowth.
+    WriteBatchBytes batch = new WriteBatchBytes(bytes + bytes / 4);
     for (KeyValue<byte[], byte[]> record : records) {
       DedupBatches.decode(
           record.key,

@@ -143,6 +143,36 @@ class LatencySketchesTest {
     assertThat(now.toBytes()).isEqualTo(encode(earlier));
   }
 
+  /**
+   * The encoding written without a dense copy is the dense copy's, byte for byte, whether the bins
+   * lie close (contiguous counts) or far apart (index deltas), with zero latencies and whatever the
+   * number of samples in a bin.
+   */
+  @Property(tries = 1000)
+  void encodesWithoutACopyAsTheDenseCopyDoes(
+      @ForAll @Size(max = 400) List<@DoubleRange(min = -4, max = 10) Double> log10Ms,
+      @ForAll @Size(max = 20) List<@DoubleRange(min = 0, max = 2_000) Double> repeated,
+      @ForAll boolean withZeros)
+      throws IOException {
+    DDSketch s = LatencySketches.sketch();
+    for (double x : log10Ms) {
+      s.accept(Math.min(LatencySketches.MAX_MS, Math.max(LatencySketches.MIN_MS, Math.pow(10, x))));
+    }
+    for (double ms : repeated) {
+      s.accept(Math.max(LatencySketches.MIN_MS, ms), 1 + (long) ms % 7);
+    }
+    if (withZeros) {
+      s.accept(0, 3);
+    }
+
+    GrowingByteArrayOutput ours = GrowingByteArrayOutput.withInitialCapacity(16);
+    LatencySketches.encodeAsDense(s, ours);
+    GrowingByteArrayOutput copy = GrowingByteArrayOutput.withInitialCapacity(16);
+    LatencySketches.encodeThroughDenseCopy(s, copy);
+
+    assertThat(ours.trimmedCopy()).isEqualTo(copy.trimmedCopy());
+  }
+
   private static DDSketch earlierSketch() {
     return DDSketches.logarithmicCollapsingLowestDense(LatencySketches.RELATIVE_ACCURACY, 2048);
   }
