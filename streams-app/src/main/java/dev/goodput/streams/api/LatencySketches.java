@@ -170,7 +170,7 @@ public final class LatencySketches {
   /**
    * Writes the bytes {@code DDSketch.encode(out, false)} writes for a copy of {@code s} whose
    * stores are dense ({@link UnboundedSizeDenseStore}), without making the copy: copying the bins
-   * into a dense store was two thirds of writing a busy row back (docs/BENCHMARKS.md). The format
+   * into a dense store was two thirds of encoding a row (docs/BENCHMARKS.md). The format
    * (sketches-java 0.8.3): the index mapping; the zero count, if any, as a flag and a
    * variable-length double; then each store, positive and negative, if not empty, as a dense store
    * writes itself: contiguous counts from its least to its greatest non-empty bin, or the non-empty
