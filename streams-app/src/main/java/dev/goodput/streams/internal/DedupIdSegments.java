@@ -78,6 +78,9 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
   private static final double MEMTABLE_BLOOM_RATIO = 0.1;
   private static final int DEFAULT_FAMILY_ID = 0;
 
+  /** Restored ids are written to RocksDB in batches of about this many bytes. */
+  private static final int WRITE_CHUNK_BYTES = 1 << 20;
+
   private final String name;
   private final long windowMs;
   private final Position position = Position.emptyPosition();
@@ -173,33 +176,55 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
   }
 
   private void apply(Collection<KeyValue<byte[], byte[]>> records) {
-    int bytes = 0;
+    // A restore hands over up to a poll of records (a thousand of up to 256 KiB): they are written
+    // a few at a time, so that the batch's bytes never take more than a few MiB of heap. A restore
+    // cut short is done again (under exactly-once the task's state is wiped first).
+    WriteBatchBytes batch = null;
     for (KeyValue<byte[], byte[]> record : records) {
-      bytes += record.value == null ? 0 : record.value.length;
-    }
-    // A put takes at most 4 bytes more than the id's entry in the record (10 bytes and the id), for
-    // ids under 16 KiB and family ids under 16,384: ids of 6 bytes and more fit without a regrowth.
-    WriteBatchBytes batch = new WriteBatchBytes(bytes + bytes / 4);
-    for (KeyValue<byte[], byte[]> record : records) {
+      if (batch == null) {
+        batch = new WriteBatchBytes(capacityFor(record));
+      }
+      WriteBatchBytes into = batch;
       DedupBatches.decode(
           record.key,
           record.value,
           (value, offset, length, atMs) -> {
             int family = familyIdFor(bucketStart(atMs));
             if (family >= 0) {
-              batch.put(family, value, offset, length, atMs);
+              into.put(family, value, offset, length, atMs);
             }
           },
-          sinceMs -> batch.put(DEFAULT_FAMILY_ID, SINCE, 0, SINCE.length, sinceMs));
-    }
-    if (batch.count() > 0) {
-      try (WriteBatch write = new WriteBatch(batch.toArray())) {
-        db.write(writeOptions, write);
-      } catch (RocksDBException e) {
-        throw new ProcessorStateException("Error writing to store " + name, e);
+          sinceMs -> into.put(DEFAULT_FAMILY_ID, SINCE, 0, SINCE.length, sinceMs));
+      if (batch.sizeBytes() >= WRITE_CHUNK_BYTES) {
+        write(batch);
+        batch = null;
       }
     }
+    if (batch != null) {
+      write(batch);
+    }
     dropExpired();
+  }
+
+  /**
+   * Room for a record's puts: a put takes at most 4 bytes more than the id's entry in the record
+   * (10 bytes and the id), for ids under 16 KiB and family ids under 16,384, so ids of 6 bytes and
+   * more fit without a regrowth.
+   */
+  private static int capacityFor(KeyValue<byte[], byte[]> record) {
+    int bytes = record.value == null ? 0 : record.value.length;
+    return bytes + bytes / 4;
+  }
+
+  private void write(WriteBatchBytes batch) {
+    if (batch.count() == 0) {
+      return;
+    }
+    try (WriteBatch write = new WriteBatch(batch.toArray())) {
+      db.write(writeOptions, write);
+    } catch (RocksDBException e) {
+      throw new ProcessorStateException("Error writing to store " + name, e);
+    }
   }
 
   /**

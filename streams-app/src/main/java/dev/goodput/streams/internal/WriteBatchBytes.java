@@ -56,6 +56,11 @@ public final class WriteBatchBytes {
     count++;
   }
 
+  /** The bytes of the batch so far, its header included. */
+  public int sizeBytes() {
+    return size;
+  }
+
   /** The puts added so far. */
   public int count() {
     return count;

@@ -158,9 +158,10 @@ class DedupIdSegmentsTest {
 
   @Test
   void shouldRestoreFromItsChangelogRecordsWhatPutsWrote() throws Exception {
-    // Given the changelog records of two commits, one of them split into several records
+    // Given the changelog records of two commits, one of them split into several records (about
+    // 3 MB of them: the store writes a restore's ids a MiB at a time)
     Map<Bytes, Long> first = new LinkedHashMap<>();
-    for (int i = 0; i < 20_000; i++) {
+    for (int i = 0; i < 100_000; i++) {
       first.put(id("acme\0first-" + i), T0 + i);
     }
     List<KeyValue<byte[], byte[]>> changelog = new ArrayList<>();
