@@ -54,8 +54,7 @@ public class DedupWriteBenchmark {
   @Setup
   public void setUp() {
     RocksDB.loadLibrary();
-    // As `goodput bench` keys them: 1,000 tenants with ServeGen's skew (Zipf, s = 0.51), an event
-    // id
+    // As `goodput bench` keys them: 1,000 tenants with ServeGen's skew (Zipf, s = 0.51), event ids
     // of a run id and a sequence number; taken in the order of the hash map that holds them.
     SplittableRandom random = new SplittableRandom(42);
     double[] cumulative = new double[TENANTS];

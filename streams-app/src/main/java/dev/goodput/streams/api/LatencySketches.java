@@ -270,13 +270,6 @@ public final class LatencySketches {
     }
   }
 
-  /** The encoding before {@link #encodeAsDense}: through a dense copy (for the tests). */
-  static void encodeThroughDenseCopy(DDSketch s, Output out) throws IOException {
-    DDSketch dense = new DDSketch(MAPPING, UnboundedSizeDenseStore::new);
-    dense.mergeWith(s);
-    dense.encode(out, false);
-  }
-
   /** Reads what {@link #toBytes} wrote, from {@code buf}'s position on. */
   public static LatencySketches fromBytes(ByteBuffer buf) {
     return new LatencySketches(read(buf), read(buf), read(buf));
