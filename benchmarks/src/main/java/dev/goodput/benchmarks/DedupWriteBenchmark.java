@@ -3,7 +3,6 @@ package dev.goodput.benchmarks;
 import dev.goodput.streams.internal.BytewiseOrder;
 import dev.goodput.streams.internal.WriteBatchBytes;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -68,11 +67,7 @@ public class DedupWriteBenchmark {
     for (int i = 0; pending.size() < ids; i++) {
       int pick = Arrays.binarySearch(cumulative, random.nextDouble() * sum);
       int tenant = pick >= 0 ? pick : -pick - 1;
-      byte[] t = ("tenant-" + (tenant + 1)).getBytes(StandardCharsets.UTF_8);
-      byte[] id = ("bench-5f1c2a-" + (1_000_000 + i)).getBytes(StandardCharsets.UTF_8);
-      // As the pipeline keys an id: its tenant, a zero byte, the event id.
-      byte[] key = Arrays.copyOf(t, t.length + 1 + id.length);
-      System.arraycopy(id, 0, key, t.length + 1, id.length);
+      byte[] key = DedupKeys.of(tenant + 1, i);
       pending.put(Bytes.wrap(key), nowMs + i);
     }
     keys = new byte[ids][];
