@@ -38,7 +38,7 @@ import org.rocksdb.WriteOptions;
 /**
  * The dedup store's lookups of a batch of new ids: one {@code get} per id (as the pipeline looks
  * them up now, one per event) against one {@code multiGet} for the batch, on a store with the dedup
- * store's options holding a few million ids in files and memtables.
+ * store's filter and memtable settings holding two million ids in files and memtables.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
