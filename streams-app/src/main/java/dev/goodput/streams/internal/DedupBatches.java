@@ -2,7 +2,6 @@ package dev.goodput.streams.internal;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongConsumer;
@@ -36,12 +35,10 @@ final class DedupBatches {
   /** Well under the broker's default {@code max.message.bytes} of 1 MiB. */
   static final int MAX_RECORD_BYTES = 256 * 1024;
 
-  /** Receives a decoded id and the time it was accepted at. */
-  interface IdSink {
-    void accept(byte[] id, long atMs);
-  }
-
-  /** Receives a decoded id as {@code record[offset, offset + length)}, without a copy. */
+  /**
+   * Receives a decoded id, as {@code record[offset, offset + length)} without a copy, and the time
+   * it was accepted at.
+   */
   interface IdSliceSink {
     void accept(byte[] record, int offset, int length, long atMs);
   }
@@ -110,18 +107,6 @@ final class DedupBatches {
   }
 
   /**
-   * Decodes one changelog record: its ids into {@code ids}, or its since time into {@code since}.
-   */
-  static void decode(byte[] key, byte[] value, IdSink ids, LongConsumer since) {
-    decode(
-        key,
-        value,
-        (record, offset, length, atMs) ->
-            ids.accept(Arrays.copyOfRange(record, offset, offset + length), atMs),
-        since);
-  }
-
-  /**
    * Decodes one changelog record: its ids, as slices of {@code value}, into {@code ids}, or its
    * since time into {@code since}.
    */
@@ -156,7 +141,7 @@ final class DedupBatches {
     }
   }
 
-  static byte[] longBytes(long value) {
+  private static byte[] longBytes(long value) {
     return ByteBuffer.allocate(Long.BYTES).putLong(value).array();
   }
 }

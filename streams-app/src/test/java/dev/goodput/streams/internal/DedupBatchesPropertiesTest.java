@@ -2,6 +2,7 @@ package dev.goodput.streams.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +33,11 @@ class DedupBatchesPropertiesTest {
       DedupBatches.decode(
           r.key.get(),
           r.value,
-          (id, atMs) -> assertThat(decoded.put(Bytes.wrap(id), atMs)).isNull(),
+          (value, offset, length, atMs) ->
+              assertThat(
+                      decoded.put(
+                          Bytes.wrap(Arrays.copyOfRange(value, offset, offset + length)), atMs))
+                  .isNull(),
           since -> {
             throw new AssertionError("an ids record decoded as since");
           });

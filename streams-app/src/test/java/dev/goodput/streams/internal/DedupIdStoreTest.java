@@ -86,8 +86,8 @@ class DedupIdStoreTest {
       DedupBatches.decode(
           r.key,
           r.value,
-          (id, atMs) ->
-              assertThat(ids.put(new String(id, StandardCharsets.UTF_8), atMs))
+          (value, offset, length, atMs) ->
+              assertThat(ids.put(new String(value, offset, length, StandardCharsets.UTF_8), atMs))
                   .as("each id once")
                   .isNull(),
           since -> {});
