@@ -40,21 +40,23 @@ public final class Catalog {
   private final Map<Key, Chain<SloPolicy>> policyChains = new ConcurrentHashMap<>();
 
   /**
-   * The entries that may apply to a lookup, most specific first and within each specificity the
-   * latest {@code effective_from} first, as arrays: the first entry in effect at a time is the
-   * answer. Their starts are kept as epoch milliseconds, so a lookup is a loop over two arrays.
+   * The entries that may apply to the lookups of one tenant and model (and slo_class for policies),
+   * most specific first and within each specificity the latest {@code effective_from} first, as
+   * arrays: the first entry in effect at a time is the answer. Their starts are kept as epoch
+   * milliseconds, so a lookup is a loop over two arrays. A caller that looks up the same tenant and
+   * model at every event may keep it for as long as it keeps this catalog.
    */
-  private static final class Chain<E> {
-    final long[] fromMs;
-    final E[] entries;
+  public static final class Chain<E> {
+    private final long[] fromMs;
+    private final E[] entries;
 
-    Chain(long[] fromMs, E[] entries) {
+    private Chain(long[] fromMs, E[] entries) {
       this.fromMs = fromMs;
       this.entries = entries;
     }
 
     /** The first entry in effect at {@code timestampMs}, or null. */
-    E at(long timestampMs) {
+    public E at(long timestampMs) {
       long[] from = fromMs;
       for (int i = 0; i < from.length; i++) {
         if (from[i] <= timestampMs) {
@@ -99,7 +101,8 @@ public final class Catalog {
     return Optional.ofNullable(priceChain(tenant, model).at(timestampMs));
   }
 
-  private Chain<PriceEntry> priceChain(String tenant, String model) {
+  /** The prices a request of {@code tenant} on {@code model} may have, by time. */
+  public Chain<PriceEntry> priceChain(String tenant, String model) {
     Key k = key(tenant, model, null);
     Chain<PriceEntry> chain = priceChains.get(k);
     if (chain != null) {
@@ -123,7 +126,11 @@ public final class Catalog {
     return p != null ? p : SloPolicy.DEFAULT;
   }
 
-  private Chain<SloPolicy> policyChain(String tenant, String model, String sloClass) {
+  /**
+   * The SLO policies a request of {@code tenant} on {@code model} with {@code sloClass} (may be
+   * null) may have, by time; none in effect means {@link SloPolicy#DEFAULT}.
+   */
+  public Chain<SloPolicy> policyChain(String tenant, String model, String sloClass) {
     Key k = key(tenant, model, sloClass);
     Chain<SloPolicy> chain = policyChains.get(k);
     if (chain != null) {

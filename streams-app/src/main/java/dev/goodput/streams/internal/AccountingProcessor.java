@@ -2,6 +2,8 @@ package dev.goodput.streams.internal;
 
 import dev.goodput.accounting.api.Accounting;
 import dev.goodput.accounting.api.Catalog;
+import dev.goodput.accounting.api.PriceEntry;
+import dev.goodput.accounting.api.SloPolicy;
 import dev.goodput.accounting.api.Verdict;
 import dev.goodput.ingest.api.InferenceEvent;
 import dev.goodput.streams.api.HistogramEdges;
@@ -16,8 +18,11 @@ import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.processor.PunctuationType;
@@ -62,6 +67,35 @@ public final class AccountingProcessor
   private final Set<UsageKey> markedPending = new HashSet<>();
 
   /**
+   * Series kept at most per task before {@link #series} starts over: more than the series totals
+   * the store keeps decoded (see GoodputTopology), so that the busy ones stay.
+   */
+  static final int MAX_SERIES = 4096;
+
+  /**
+   * What the events of a tenant and model need, found once: their rows' entries in the write-back
+   * stores and their catalog entries. Each is found again when it no longer holds (the store
+   * dropped the entry, another hour, another catalog or slo_class).
+   */
+  private static final class Series {
+    final SeriesKey key;
+    WriteBackStore.Entry<SeriesTotals> totals;
+    UsageKey hourKey;
+    WriteBackStore.Entry<HourlyValue> hour;
+    Catalog catalog;
+    Catalog.Chain<PriceEntry> prices;
+    String sloClass;
+    Catalog.Chain<SloPolicy> policies;
+
+    Series(SeriesKey key) {
+      this.key = key;
+    }
+  }
+
+  /** By tenant and model; cleared at init and when it grows past {@link #MAX_SERIES}. */
+  private final Map<SeriesKey, Series> series = new HashMap<>();
+
+  /**
    * @param publishIntervalMs how often the changed rows, totals and counts are written to their
    *     stores for queries (each commit writes them too)
    */
@@ -82,6 +116,7 @@ public final class AccountingProcessor
   public void init(ProcessorContext<String, byte[]> context) {
     this.context = context;
     markedPending.clear();
+    series.clear();
     ledgerPending = context.getStateStore(StoreNames.LEDGER_PENDING);
     ledgerRevisions = context.getStateStore(StoreNames.LEDGER_REVISIONS);
     context.schedule(
@@ -138,27 +173,28 @@ public final class AccountingProcessor
     }
     dedup.add(id, seenAtMs);
 
-    Catalog c = catalog.catalog();
-    BigDecimal cost =
-        c.price(e.tenant(), e.model(), e.timestampMs())
-            .map(p -> Accounting.cost(e, p))
-            .orElse(null);
-    Verdict verdict =
-        Accounting.judge(e, c.policy(e.tenant(), e.model(), e.sloClass(), e.timestampMs()));
+    Series s = series(e, catalog.catalog());
+    PriceEntry price = s.prices.at(e.timestampMs());
+    BigDecimal cost = price == null ? null : Accounting.cost(e, price);
+    SloPolicy policy = s.policies.at(e.timestampMs());
+    Verdict verdict = Accounting.judge(e, policy != null ? policy : SloPolicy.DEFAULT);
     UsageCounters one = UsageCounters.of(e, cost, verdict);
 
-    UsageKey hourKey = new UsageKey(e.tenant(), e.hourStartMs(), e.model());
-    HourlyValue row = hourly.read(hourKey);
+    WriteBackStore.Entry<HourlyValue> hourEntry = hourEntry(s, e.hourStartMs());
+    UsageKey hourKey = s.hourKey;
+    HourlyValue row = hourEntry.value();
     // Everything that can fail (an overflowing counter) before the kept row changes in place.
     UsageCounters counters = row == null ? one : row.counters().plus(one);
-    SeriesKey series = new SeriesKey(e.tenant(), e.model());
-    SeriesTotals total = totals.read(series);
+    if (!s.totals.live()) {
+      s.totals = totals.entry(s.key);
+    }
+    SeriesTotals total = s.totals.value();
     SeriesTotals newTotal =
         (total == null ? SeriesTotals.empty() : total).plus(e, one, verdict.tpotMs(), edges);
     LatencySketches sketches = row == null ? LatencySketches.empty() : row.sketches();
     sketches.add(e, verdict.tpotMs());
-    hourly.write(hourKey, new HourlyValue(counters, sketches));
-    totals.write(series, newTotal);
+    hourly.set(hourEntry, new HourlyValue(counters, sketches));
+    totals.set(s.totals, newTotal);
     // An hour is marked pending when its row is created, and stays so until its record is written
     // after it closes; only a new row or an event late for a closed hour needs marking again, and
     // only if it is not still marked: known here since the last ledger step, else asked of the
@@ -170,6 +206,39 @@ public final class AccountingProcessor
     }
 
     outcomes.increment(Outcome.ACCEPTED);
+  }
+
+  /** The event's series, its catalog entries those of {@code c} and its slo_class. */
+  private Series series(InferenceEvent e, Catalog c) {
+    SeriesKey key = new SeriesKey(e.tenant(), e.model());
+    Series s = series.get(key);
+    if (s == null) {
+      if (series.size() >= MAX_SERIES) {
+        series.clear();
+      }
+      s = new Series(key);
+      s.totals = totals.entry(key);
+      series.put(key, s);
+    }
+    if (s.catalog != c) {
+      s.catalog = c;
+      s.prices = c.priceChain(e.tenant(), e.model());
+      s.policies = c.policyChain(e.tenant(), e.model(), e.sloClass());
+      s.sloClass = e.sloClass();
+    } else if (!Objects.equals(s.sloClass, e.sloClass())) {
+      s.policies = c.policyChain(e.tenant(), e.model(), e.sloClass());
+      s.sloClass = e.sloClass();
+    }
+    return s;
+  }
+
+  /** The entry of the series' row of the hour starting at {@code hourStartMs}. */
+  private WriteBackStore.Entry<HourlyValue> hourEntry(Series s, long hourStartMs) {
+    if (s.hour == null || !s.hour.live() || s.hourKey.hourStartMs() != hourStartMs) {
+      s.hourKey = new UsageKey(s.key.tenant(), hourStartMs, s.key.model());
+      s.hour = hourly.entry(s.hourKey);
+    }
+    return s.hour;
   }
 
   /**

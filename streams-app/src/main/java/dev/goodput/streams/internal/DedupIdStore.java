@@ -107,8 +107,9 @@ public final class DedupIdStore extends CacheOverStore<Bytes, byte[]> {
     var records = DedupBatches.ids(pending, sequence);
     sequence += records.size();
     logged.putAll(records);
-    // A new map rather than clear(), which keeps the table of the largest batch for good.
-    pending = new HashMap<>();
+    // A new map rather than clear(), which keeps the table of the largest batch for good; sized
+    // for as many ids as this batch, so that a busy task's map does not grow by doubling each time.
+    pending = new HashMap<>((int) (pending.size() / 0.75f) + 1);
     pendingBytes = 0;
   }
 

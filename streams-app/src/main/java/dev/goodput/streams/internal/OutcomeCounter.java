@@ -1,10 +1,14 @@
 package dev.goodput.streams.internal;
 
 import dev.goodput.streams.api.Outcome;
+import java.util.EnumMap;
 
 /** Counts outcomes in a state store, so the counts commit with the records they describe. */
 final class OutcomeCounter {
   private final WriteBackStore<String, Long> store;
+
+  /** Each outcome's entry in the store, found again once the store drops it. */
+  private final EnumMap<Outcome, WriteBackStore.Entry<Long>> entries = new EnumMap<>(Outcome.class);
 
   OutcomeCounter(WriteBackStore<String, Long> store) {
     this.store = store;
@@ -16,7 +20,12 @@ final class OutcomeCounter {
   }
 
   void increment(Outcome outcome) {
-    Long current = store.read(outcome.label());
-    store.write(outcome.label(), current == null ? 1L : current + 1);
+    WriteBackStore.Entry<Long> entry = entries.get(outcome);
+    if (entry == null || !entry.live()) {
+      entry = store.entry(outcome.label());
+      entries.put(outcome, entry);
+    }
+    Long current = entry.value();
+    store.set(entry, current == null ? 1L : current + 1);
   }
 }

@@ -60,7 +60,13 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
 public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
     implements ReadOnlyKeyValueStore<K, V> {
 
-  private static final class Slot<V> {
+  /**
+   * A kept value's place. A caller that changes the same value at every event finds it once with
+   * {@link #entry} and then reads and {@linkplain #set sets} it without a lookup, as long as it is
+   * {@link #live()}: the store drops an entry when it needs the room for another key or forgets its
+   * values ({@link #clearCache}), and the caller then asks {@link #entry} again.
+   */
+  public static final class Entry<V> {
     V value;
 
     /** Changed since the last publish. */
@@ -72,10 +78,22 @@ public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
     /** The key's bytes, once published (the snapshots' key). */
     Bytes keyBytes;
 
-    Slot(V value, boolean changed) {
+    boolean live = true;
+
+    Entry(V value, boolean changed) {
       this.value = value;
       this.unpublished = changed;
       this.unwritten = changed;
+    }
+
+    /** The current value, published or not; null when the key has none. */
+    public V value() {
+      return value;
+    }
+
+    /** Whether the store still keeps this entry (else {@link #set} refuses it). */
+    public boolean live() {
+      return live;
     }
   }
 
@@ -83,8 +101,11 @@ public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
   private final Serializer<K> keySerializer;
   private final UnaryOperator<V> snapshot;
   private final int maxEntries;
-  private final LinkedHashMap<K, Slot<V>> slots;
+  private final LinkedHashMap<K, Entry<V>> slots;
   private int unwrittenCount;
+
+  /** The keys {@link #publish} found changed, reused between publishes. */
+  private final List<K> changed = new ArrayList<>();
 
   /**
    * The key of the last {@link #read} that found or loaded a value, and its slot: a {@link #write}
@@ -93,7 +114,7 @@ public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
    */
   private K lastKey;
 
-  private Slot<V> lastSlot;
+  private Entry<V> lastSlot;
 
   /**
    * Snapshots of the values published and not yet written, by key bytes (the inner order). A hash
@@ -130,14 +151,14 @@ public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
    * the returned value in place, provided it then calls {@link #write} with it (or its successor).
    */
   public V read(K key) {
-    Slot<V> slot = slots.get(key);
+    Entry<V> slot = slots.get(key);
     if (slot == null) {
       V value = inner.get(key);
       if (value == null) {
         return null;
       }
       makeRoom();
-      slot = new Slot<>(value, false);
+      slot = new Entry<>(value, false);
       slots.put(key, slot);
     }
     lastKey = key;
@@ -153,15 +174,51 @@ public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
     if (value == null) {
       throw new IllegalArgumentException("null value for " + key + ": deletes are not supported");
     }
-    Slot<V> slot = key == lastKey ? lastSlot : slots.get(key);
+    Entry<V> slot = key == lastKey ? lastSlot : slots.get(key);
     lastKey = null;
     lastSlot = null;
     if (slot == null) {
       makeRoom();
-      slots.put(key, new Slot<>(value, true));
+      slots.put(key, new Entry<>(value, true));
       unwrittenCount++;
       return;
     }
+    change(slot, value);
+  }
+
+  /**
+   * The entry of {@code key}, loaded from the inner store if it is not kept; kept from now on even
+   * when the key has no value yet (its {@link Entry#value()} is then null), until it is dropped for
+   * the room or the cache cleared.
+   */
+  public Entry<V> entry(K key) {
+    Entry<V> slot = slots.get(key);
+    if (slot == null) {
+      V value = inner.get(key);
+      makeRoom();
+      slot = new Entry<>(value, false);
+      slots.put(key, slot);
+    }
+    return slot;
+  }
+
+  /**
+   * Sets the value of a live entry, as {@link #write} does for its key.
+   *
+   * @throws IllegalStateException when the entry is no longer kept
+   */
+  public void set(Entry<V> entry, V value) {
+    if (!entry.live) {
+      throw new IllegalStateException(
+          "entry of store " + name() + " no longer kept: find it again with entry(key)");
+    }
+    if (value == null) {
+      throw new IllegalArgumentException("null value: deletes are not supported");
+    }
+    change(entry, value);
+  }
+
+  private void change(Entry<V> slot, V value) {
     slot.value = value;
     slot.unpublished = true;
     if (!slot.unwritten) {
@@ -186,8 +243,9 @@ public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
    * records not yet committed, and those records are processed again.
    */
   public void publish() {
-    for (Map.Entry<K, Slot<V>> e : slots.entrySet()) {
-      Slot<V> slot = e.getValue();
+    boolean nearlyFull = slots.size() >= maxEntries - maxEntries / 4;
+    for (Map.Entry<K, Entry<V>> e : slots.entrySet()) {
+      Entry<V> slot = e.getValue();
       if (slot.unpublished) {
         K key = e.getKey();
         if (slot.keyBytes == null) {
@@ -195,17 +253,27 @@ public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
         }
         published.put(slot.keyBytes, KeyValue.pair(key, snapshot.apply(slot.value)));
         slot.unpublished = false;
+        if (nearlyFull) {
+          changed.add(key);
+        }
       }
     }
+    // Entries changed through set() were not looked up: once room may soon be needed, they become
+    // the most recently used here, so that it is made from values no longer changing.
+    for (K key : changed) {
+      slots.get(key);
+    }
+    changed.clear();
   }
 
   private void makeRoom() {
     if (slots.size() < maxEntries) {
       return;
     }
-    Iterator<Map.Entry<K, Slot<V>>> eldest = slots.entrySet().iterator();
-    Map.Entry<K, Slot<V>> e = eldest.next();
-    Slot<V> slot = e.getValue();
+    Iterator<Map.Entry<K, Entry<V>>> eldest = slots.entrySet().iterator();
+    Map.Entry<K, Entry<V>> e = eldest.next();
+    Entry<V> slot = e.getValue();
+    slot.live = false;
     if (slot == lastSlot) {
       lastKey = null;
       lastSlot = null;
@@ -230,8 +298,8 @@ public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
       return;
     }
     List<KeyValue<K, V>> batch = new ArrayList<>(unwrittenCount);
-    for (Map.Entry<K, Slot<V>> e : slots.entrySet()) {
-      Slot<V> slot = e.getValue();
+    for (Map.Entry<K, Entry<V>> e : slots.entrySet()) {
+      Entry<V> slot = e.getValue();
       if (slot.unwritten) {
         batch.add(KeyValue.pair(e.getKey(), slot.value));
       }
@@ -239,7 +307,7 @@ public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
     inner.putAll(batch);
     unwrittenCount = 0;
     // Only now: a query that misses a snapshot finds the value (or a newer one) in the inner store.
-    for (Slot<V> slot : slots.values()) {
+    for (Entry<V> slot : slots.values()) {
       if (slot.unwritten && slot.keyBytes != null) {
         published.remove(slot.keyBytes);
       }
@@ -255,6 +323,9 @@ public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
   public void clearCache() {
     lastKey = null;
     lastSlot = null;
+    for (Entry<V> slot : slots.values()) {
+      slot.live = false;
+    }
     slots.clear();
     published.clear();
     unwrittenCount = 0;

@@ -244,4 +244,83 @@ class AccountingTopologyTest {
     // 2 good of 5 ok + 1 error; the cancelled one is left out
     assertThat(c.sloAttainment()).isEqualTo(2.0 / 6);
   }
+
+  /** A catalog change between two events of one series prices the second by the new catalog. */
+  @Test
+  void shouldPriceBySeriesTheCatalogInForceWhenTheEventIsProcessed() {
+    fx = new TopologyFixture(stateDir);
+    PriceEntry anyTenant =
+        new PriceEntry(
+            "m", null, H10, new BigDecimal("0.60"), null, new BigDecimal("0.80"), null, null);
+    fx.apply(new Catalog(List.of(anyTenant), List.of()));
+    fx.pipe(ok("1", "acme", "m", H10.plusSeconds(1), 1000, 0, 100, 50, 500, null));
+
+    // acme's own price, in effect from the same time, is more specific than the one before
+    PriceEntry acmes =
+        new PriceEntry(
+            "m", "acme", H10, new BigDecimal("0.50"), null, new BigDecimal("0.70"), null, null);
+    fx.apply(new Catalog(List.of(anyTenant, acmes), List.of()));
+    fx.pipe(ok("2", "acme", "m", H10.plusSeconds(2), 1000, 0, 100, 50, 500, null));
+
+    // (600 + 80) / 1M, then (500 + 70) / 1M
+    assertThat(total("acme", "m").cost()).isEqualByComparingTo("0.00125");
+  }
+
+  /**
+   * More hourly rows than a task keeps decoded (1,024), their events shuffled: rows are written
+   * back to make room and found again, and every row and total still counts each event once.
+   */
+  @Test
+  void shouldCountEveryEventOnceWhenRowsOutnumberTheKeptOnes() {
+    fx = new TopologyFixture(stateDir);
+    int tenants = 60;
+    int hours = 10;
+    List<String> models = List.of("m1", "m2");
+    List<InferenceEvent> events = new java.util.ArrayList<>();
+    Map<UsageKey, Long> expectedInput = new java.util.HashMap<>();
+    Map<SeriesKey, Long> expectedRequests = new java.util.HashMap<>();
+    for (int t = 0; t < tenants; t++) {
+      for (String model : models) {
+        for (int h = 0; h < hours; h++) {
+          for (int n = 0; n < 2; n++) {
+            String tenant = "tenant-" + t;
+            Instant at = H10.minus(Duration.ofHours(h)).plusSeconds(n);
+            long input = 1 + t * 1000L + h * 10L + n;
+            events.add(
+                ok(
+                    tenant + "/" + model + "/" + h + "/" + n,
+                    tenant,
+                    model,
+                    at,
+                    input,
+                    0,
+                    5,
+                    50,
+                    500,
+                    null));
+            expectedInput.merge(
+                new UsageKey(tenant, H10.minus(Duration.ofHours(h)).toEpochMilli(), model),
+                input,
+                Long::sum);
+            expectedRequests.merge(new SeriesKey(tenant, model), 1L, Long::sum);
+          }
+        }
+      }
+    }
+    java.util.Collections.shuffle(events, new java.util.Random(7));
+    events.forEach(fx::pipe);
+
+    Map<UsageKey, Long> actualInput = new java.util.HashMap<>();
+    for (int t = 0; t < tenants; t++) {
+      for (HourlyUsage h : fx.queries.hourly("tenant-" + t, 0, Long.MAX_VALUE)) {
+        actualInput.put(h.key(), h.counters().inputTokens());
+      }
+    }
+    assertThat(expectedInput).hasSize(tenants * models.size() * hours);
+    assertThat(actualInput).isEqualTo(expectedInput);
+    Map<SeriesKey, Long> actualRequests = new java.util.HashMap<>();
+    fx.queries.totals().forEach((k, v) -> actualRequests.put(k, v.counters().requests()));
+    assertThat(actualRequests).isEqualTo(expectedRequests);
+    assertThat(fx.queries.outcomes()).isEqualTo(outcomes(events.size(), 0, 0, 0));
+  }
 }

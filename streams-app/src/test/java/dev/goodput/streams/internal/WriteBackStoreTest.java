@@ -193,6 +193,94 @@ class WriteBackStoreTest {
     assertThat(contents(store)).containsExactly(Map.entry("a", 5L));
   }
 
+  /** An entry found once is set without lookups, published and written back like a write. */
+  @Test
+  void anEntryIsSetWithoutALookupAndWrittenBackAsAWrite() {
+    KeyValueStore<String, Long> inner = inMemory("counts");
+    WriteBackStore<String, Long> store =
+        init(new WriteBackStore<>(inner, Serdes.String().serializer(), v -> v, 8));
+    inner.put("old", 40L);
+
+    WriteBackStore.Entry<Long> fresh = store.entry("new");
+    WriteBackStore.Entry<Long> old = store.entry("old");
+    assertThat(fresh.value()).isNull();
+    assertThat(old.value()).isEqualTo(40L);
+    assertThat(store.dirtyCount()).isZero();
+
+    store.set(fresh, 1L);
+    store.set(fresh, 2L);
+    store.set(old, 41L);
+    assertThat(store.dirtyCount()).isEqualTo(2);
+    assertThat(store.read("new")).isEqualTo(2L);
+    assertThat(store.get("new")).isNull();
+
+    store.publish();
+    assertThat(contents(store)).containsExactly(Map.entry("new", 2L), Map.entry("old", 41L));
+    assertThat(inner.get("old")).isEqualTo(40L);
+    store.flushCache();
+    assertThat(inner.get("new")).isEqualTo(2L);
+    assertThat(inner.get("old")).isEqualTo(41L);
+    assertThat(store.publishedCount()).isZero();
+    // The same entry stays usable across commits.
+    assertThat(store.entry("new")).isSameAs(fresh);
+    store.set(fresh, 3L);
+    store.flushCache();
+    assertThat(inner.get("new")).isEqualTo(3L);
+  }
+
+  /**
+   * An entry dropped for the room (written back first) or by a cleared cache is no longer live and
+   * refuses a set; the value is found again through a new entry.
+   */
+  @Test
+  void aDroppedEntryIsNoLongerLiveAndRefusesASet() {
+    WriteBackStore<String, Long> store = store(2);
+    WriteBackStore.Entry<Long> a = store.entry("a");
+    store.set(a, 1L);
+    WriteBackStore.Entry<Long> b = store.entry("b");
+    store.set(b, 2L);
+    store.entry("c");
+
+    assertThat(a.live()).isFalse();
+    assertThat(b.live()).isTrue();
+    assertThat(contents(store)).containsExactly(Map.entry("a", 1L));
+    assertThatThrownBy(() -> store.set(a, 5L))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("no longer kept");
+    // Finding a again makes room too: b, the least recently used, is written back.
+    WriteBackStore.Entry<Long> again = store.entry("a");
+    assertThat(again.value()).isEqualTo(1L);
+    assertThat(b.live()).isFalse();
+    assertThat(store.entry("b").value()).isEqualTo(2L);
+
+    store.clearCache();
+    assertThat(again.live()).isFalse();
+    // c was found, never set: nothing of it was written.
+    assertThat(store.entry("c").value()).isNull();
+  }
+
+  /**
+   * Entries changed through {@code set} are not looked up, so each publish makes the changed ones
+   * the most recently used: room is made from an entry no longer changing.
+   */
+  @Test
+  void aPublishKeepsTheEntriesChangedSinceAsTheMostRecentlyUsed() {
+    WriteBackStore<String, Long> store = store(2);
+    WriteBackStore.Entry<Long> a = store.entry("a");
+    store.set(a, 1L);
+    WriteBackStore.Entry<Long> b = store.entry("b");
+    store.set(b, 2L);
+    store.publish();
+    // Only a changes after the publish: b is the least recently used at the next one.
+    store.set(a, 3L);
+    store.publish();
+    store.entry("c");
+
+    assertThat(a.live()).isTrue();
+    assertThat(b.live()).isFalse();
+    assertThat(contents(store)).containsExactly(Map.entry("a", 3L), Map.entry("b", 2L));
+  }
+
   @Test
   void rejectsNullValuesAndNoRoom() {
     WriteBackStore<String, Long> store = store(1);
