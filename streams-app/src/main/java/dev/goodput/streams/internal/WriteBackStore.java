@@ -86,7 +86,7 @@ public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
       this.unwritten = changed;
     }
 
-    /** The current value, published or not; null when the key has none. */
+    /** The current value, published or not; null when the key has none or when dropped. */
     public V value() {
       return value;
     }
@@ -94,6 +94,16 @@ public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
     /** Whether the store still keeps this entry (else {@link #set} refuses it). */
     public boolean live() {
       return live;
+    }
+
+    /**
+     * No longer kept: the value is let go, so that a caller still holding the entry does not keep
+     * it in memory (a row's sketches are kilobytes).
+     */
+    void drop() {
+      live = false;
+      value = null;
+      keyBytes = null;
     }
   }
 
@@ -273,7 +283,6 @@ public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
     Iterator<Map.Entry<K, Entry<V>>> eldest = slots.entrySet().iterator();
     Map.Entry<K, Entry<V>> e = eldest.next();
     Entry<V> slot = e.getValue();
-    slot.live = false;
     if (slot == lastSlot) {
       lastKey = null;
       lastSlot = null;
@@ -286,6 +295,7 @@ public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
       }
     }
     eldest.remove();
+    slot.drop();
   }
 
   /**
@@ -324,7 +334,7 @@ public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
     lastKey = null;
     lastSlot = null;
     for (Entry<V> slot : slots.values()) {
-      slot.live = false;
+      slot.drop();
     }
     slots.clear();
     published.clear();

@@ -242,6 +242,8 @@ class WriteBackStoreTest {
     store.entry("c");
 
     assertThat(a.live()).isFalse();
+    // A dropped entry lets its value go: a caller holding it keeps nothing in memory.
+    assertThat(a.value()).isNull();
     assertThat(b.live()).isTrue();
     assertThat(contents(store)).containsExactly(Map.entry("a", 1L));
     assertThatThrownBy(() -> store.set(a, 5L))
