@@ -129,18 +129,7 @@ public final class Bench {
           progress.phase("ceiling warm-up run (not counted): %,.0f events/s", c.eventsPerS());
         }
         for (int r = 1; r <= runs; r++) {
-          Throughput.CeilingRun c = Throughput.ceiling(broker.bootstrap(), loaded.records());
-          if (c.valid() != c.records() || c.records() != c.passes() * loaded.records()) {
-            throw new IllegalStateException(
-                "the ceiling consumer parsed "
-                    + c.valid()
-                    + " valid of "
-                    + c.records()
-                    + " records in "
-                    + c.passes()
-                    + " passes over "
-                    + loaded.records());
-          }
+          Throughput.CeilingRun c = ceilingRun(broker, loaded);
           progress.phase(
               "ceiling run %d/%d: %,.0f events/s (CPU: %.2f cores this process, %.2f others)",
               r, runs, c.eventsPerS(), c.cpu().processCores(), c.cpu().otherCores());
@@ -198,9 +187,20 @@ public final class Bench {
         floor = Measure.of(floorRuns, Throughput.CeilingRun::eventsPerS);
       }
       if (settings.runs(Phase.THROUGHPUT)) {
+        // A ceiling run right before each exactly-once run too: the ratio of each pair is measured
+        // at about one speed of the machine, which the medians, minutes apart, are not.
         eos =
             runs(
-                broker, "bench-eos-", EOS, 1, settings, loaded, stateRoot, progress, ceilingMedian);
+                broker,
+                "bench-eos-",
+                EOS,
+                1,
+                settings,
+                loaded,
+                stateRoot,
+                progress,
+                ceilingMedian,
+                ceiling != null);
         alos =
             runs(
                 broker,
@@ -211,12 +211,22 @@ public final class Bench {
                 loaded,
                 stateRoot,
                 progress,
-                ceilingMedian);
+                ceilingMedian,
+                false);
       }
       if (settings.runs(Phase.SCALING)) {
         two =
             runs(
-                broker, "bench-two-", EOS, 2, settings, loaded, stateRoot, progress, ceilingMedian);
+                broker,
+                "bench-two-",
+                EOS,
+                2,
+                settings,
+                loaded,
+                stateRoot,
+                progress,
+                ceilingMedian,
+                false);
       }
       return new Throughputs(
           workload, ceiling, ceilingRuns, floor, floorRuns, warmup, eos, alos, two);
@@ -246,13 +256,32 @@ public final class Bench {
       Loader.Loaded loaded,
       Path stateRoot,
       Progress progress,
-      double ceiling)
+      double ceiling,
+      boolean pairCeilings)
       throws InterruptedException {
     List<Throughput.Run> runs = new ArrayList<>();
+    List<Double> pairedCeilings = new ArrayList<>();
+    List<Double> pairedRatios = new ArrayList<>();
     for (int r = 1; r <= settings.runs(); r++) {
-      runs.add(
+      Throughput.CeilingRun c = null;
+      if (pairCeilings) {
+        c = ceilingRun(broker, loaded);
+        progress.detail(
+            "ceiling run right before run %d: %,.0f events/s (CPU: %.2f cores this process, %.2f"
+                + " others)",
+            r, c.eventsPerS(), c.cpu().processCores(), c.cpu().otherCores());
+      }
+      Throughput.Run run =
           pipelineRun(
-              broker, prefix + r, guarantee, instances, settings, loaded, stateRoot, progress, r));
+              broker, prefix + r, guarantee, instances, settings, loaded, stateRoot, progress, r);
+      runs.add(run);
+      if (c != null) {
+        pairedCeilings.add(c.eventsPerS());
+        pairedRatios.add(run.steadyEventsPerS() / c.eventsPerS());
+        progress.detail(
+            "run %d over the ceiling run right before it: %.2f",
+            r, run.steadyEventsPerS() / c.eventsPerS());
+      }
     }
     Measure steady = Measure.of(runs, Throughput.Run::steadyEventsPerS);
     return new ThroughputResult(
@@ -262,7 +291,29 @@ public final class Bench {
         Measure.of(runs, Throughput.Run::totalEventsPerS),
         Measure.of(runs, Throughput.Run::startupSeconds),
         steady.median() / ceiling,
+        pairCeilings ? Measure.of(pairedCeilings) : null,
+        pairCeilings ? Measure.of(pairedRatios) : null,
         runs);
+  }
+
+  /**
+   * One run of the ceiling's consumer over the pre-loaded input, checked: every record parsed as
+   * valid, in whole passes.
+   */
+  private static Throughput.CeilingRun ceilingRun(BenchBroker broker, Loader.Loaded loaded) {
+    Throughput.CeilingRun c = Throughput.ceiling(broker.bootstrap(), loaded.records());
+    if (c.valid() != c.records() || c.records() != c.passes() * loaded.records()) {
+      throw new IllegalStateException(
+          "the ceiling consumer parsed "
+              + c.valid()
+              + " valid of "
+              + c.records()
+              + " records in "
+              + c.passes()
+              + " passes over "
+              + loaded.records());
+    }
+    return c;
   }
 
   /** Freshness at the configured rate, or at a share of the exactly-once rate. */

@@ -64,7 +64,15 @@ public record BenchReport(
       double bytesPerRecord,
       double loadSeconds) {}
 
-  /** The pipeline's rate over the pre-loaded input. */
+  /**
+   * The pipeline's rate over the pre-loaded input.
+   *
+   * @param steadyRatioToCeiling the median steady rate over the median ceiling, measured minutes
+   *     apart (NaN without the ceiling phase)
+   * @param pairedCeilingEventsPerS a ceiling run right before each run (null when not paired)
+   * @param pairedRatioToCeiling each run's steady rate over the ceiling run right before it: the
+   *     machine's speed, which drifts within minutes here, is then about the same for both
+   */
   public record ThroughputResult(
       String guarantee,
       int instances,
@@ -72,6 +80,8 @@ public record BenchReport(
       Measure totalEventsPerS,
       Measure startupSeconds,
       double steadyRatioToCeiling,
+      Measure pairedCeilingEventsPerS,
+      Measure pairedRatioToCeiling,
       List<Throughput.Run> runs) {}
 
   /** Freshness at a live rate: medians over the windows of each target. */
@@ -277,6 +287,22 @@ public record BenchReport(
                 : String.format(Locale.ROOT, "%.2f", t.steadyRatioToCeiling()),
             "",
             eos ? verdict("exactly-once ratio to the ceiling") : ""));
+    if (t.pairedRatioToCeiling() != null) {
+      rows.add(
+          row(
+              "",
+              "  ratio to a ceiling run right before each run",
+              String.format(Locale.ROOT, "%.2f", t.pairedRatioToCeiling().median()),
+              runs(t.pairedRatioToCeiling(), v -> String.format(Locale.ROOT, "%.2f", v)),
+              ""));
+      rows.add(
+          row(
+              "",
+              "  those ceiling runs",
+              rate(t.pairedCeilingEventsPerS().median()),
+              runs(t.pairedCeilingEventsPerS(), BenchReport::k),
+              ""));
+    }
     if (eos && streamsFloorEventsPerS != null) {
       rows.add(
           row(

@@ -99,6 +99,13 @@ class BenchSmokeIT {
           .satisfies(r -> assertThat(r.counts()).isEqualTo(expected));
       assertThat(t.steadyEventsPerS().runs()).hasSize(1);
     }
+    // And each exactly-once run has its own ceiling run right before it, and their ratio
+    BenchReport.ThroughputResult eos = report.exactlyOnce();
+    assertThat(eos.pairedCeilingEventsPerS().runs()).hasSize(1);
+    assertThat(eos.pairedRatioToCeiling().runs())
+        .containsExactly(
+            eos.runs().get(0).steadyEventsPerS() / eos.pairedCeilingEventsPerS().runs().get(0));
+    assertThat(report.atLeastOnce().pairedRatioToCeiling()).isNull();
     assertThat(report.exactlyOnce().guarantee()).isEqualTo("exactly_once_v2");
     assertThat(report.atLeastOnce().guarantee()).isEqualTo("at_least_once");
     assertThat(report.twoInstances().instances()).isEqualTo(2);
