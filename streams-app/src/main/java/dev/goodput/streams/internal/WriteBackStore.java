@@ -45,12 +45,13 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * lose data; the crash-recovery and scale-out integration tests exercise the other paths.
  *
  * <p>Threads: the stream thread owns the decoded values ({@link #read}, {@link #write}, {@link
- * #publish}). Queries from other threads ({@link ReadOnlyKeyValueStore}) see the published
- * snapshots over the inner store, so each value as of the last publish or newer; a snapshot is
- * never changed once published, and readers must not change what they are given. Each query reads
- * the snapshots before the inner store, and the stream thread writes a value to the inner store
- * before dropping its snapshot, so no query sees a value older than one published before it
- * started. The IQv2 {@link #query} reads the inner store only: values as of the last commit.
+ * #entry}, {@link #set}, {@link #publish}). Queries from other threads ({@link
+ * ReadOnlyKeyValueStore}) see the published snapshots over the inner store, so each value as of the
+ * last publish or newer; a snapshot is never changed once published, and readers must not change
+ * what they are given. Each query reads the snapshots before the inner store, and the stream thread
+ * writes a value to the inner store before dropping its snapshot, so no query sees a value older
+ * than one published before it started. The IQv2 {@link #query} reads the inner store only: values
+ * as of the last commit.
  *
  * <p>Failure: a task closed dirty (any exception under exactly-once) aborts its transaction and its
  * state is wiped and restored from the changelog; the decoded values and snapshots are dropped, so
