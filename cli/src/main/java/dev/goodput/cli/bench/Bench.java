@@ -187,20 +187,9 @@ public final class Bench {
         floor = Measure.of(floorRuns, Throughput.CeilingRun::eventsPerS);
       }
       if (settings.runs(Phase.THROUGHPUT)) {
-        // A ceiling run right before each exactly-once run too: the ratio of each pair is measured
-        // at about one speed of the machine, which the medians, minutes apart, are not.
         eos =
             runs(
-                broker,
-                "bench-eos-",
-                EOS,
-                1,
-                settings,
-                loaded,
-                stateRoot,
-                progress,
-                ceilingMedian,
-                ceiling != null);
+                broker, "bench-eos-", EOS, 1, settings, loaded, stateRoot, progress, ceilingMedian);
         alos =
             runs(
                 broker,
@@ -211,22 +200,12 @@ public final class Bench {
                 loaded,
                 stateRoot,
                 progress,
-                ceilingMedian,
-                false);
+                ceilingMedian);
       }
       if (settings.runs(Phase.SCALING)) {
         two =
             runs(
-                broker,
-                "bench-two-",
-                EOS,
-                2,
-                settings,
-                loaded,
-                stateRoot,
-                progress,
-                ceilingMedian,
-                false);
+                broker, "bench-two-", EOS, 2, settings, loaded, stateRoot, progress, ceilingMedian);
       }
       return new Throughputs(
           workload, ceiling, ceilingRuns, floor, floorRuns, warmup, eos, alos, two);
@@ -256,9 +235,12 @@ public final class Bench {
       Loader.Loaded loaded,
       Path stateRoot,
       Progress progress,
-      double ceiling,
-      boolean pairCeilings)
+      double ceiling)
       throws InterruptedException {
+    // The single-instance exactly-once runs (the target's) get a ceiling run right before each, if
+    // the ceiling phase ran: the ratio of each pair is measured at about one speed of the machine,
+    // which the medians, minutes apart, are not.
+    boolean pairCeilings = EOS.equals(guarantee) && instances == 1 && !Double.isNaN(ceiling);
     List<Throughput.Run> runs = new ArrayList<>();
     List<Double> pairedCeilings = new ArrayList<>();
     List<Double> pairedRatios = new ArrayList<>();

@@ -185,9 +185,7 @@ public final class AccountingProcessor
     HourlyValue row = hourEntry.value();
     // Everything that can fail (an overflowing counter) before the kept row changes in place.
     UsageCounters counters = row == null ? one : row.counters().plus(one);
-    if (!s.totals.live()) {
-      s.totals = totals.entry(s.key);
-    }
+    s.totals = totals.entry(s.key, s.totals);
     SeriesTotals total = s.totals.value();
     SeriesTotals newTotal =
         (total == null ? SeriesTotals.empty() : total).plus(e, one, verdict.tpotMs(), edges);
@@ -217,7 +215,6 @@ public final class AccountingProcessor
         series.clear();
       }
       s = new Series(key);
-      s.totals = totals.entry(key);
       series.put(key, s);
     }
     if (s.catalog != c) {
@@ -234,10 +231,11 @@ public final class AccountingProcessor
 
   /** The entry of the series' row of the hour starting at {@code hourStartMs}. */
   private WriteBackStore.Entry<HourlyValue> hourEntry(Series s, long hourStartMs) {
-    if (s.hour == null || !s.hour.live() || s.hourKey.hourStartMs() != hourStartMs) {
+    if (s.hourKey == null || s.hourKey.hourStartMs() != hourStartMs) {
       s.hourKey = new UsageKey(s.key.tenant(), hourStartMs, s.key.model());
-      s.hour = hourly.entry(s.hourKey);
+      s.hour = null;
     }
+    s.hour = hourly.entry(s.hourKey, s.hour);
     return s.hour;
   }
 

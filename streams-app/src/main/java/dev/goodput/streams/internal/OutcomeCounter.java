@@ -20,11 +20,8 @@ final class OutcomeCounter {
   }
 
   void increment(Outcome outcome) {
-    WriteBackStore.Entry<Long> entry = entries.get(outcome);
-    if (entry == null || !entry.live()) {
-      entry = store.entry(outcome.label());
-      entries.put(outcome, entry);
-    }
+    WriteBackStore.Entry<Long> entry = store.entry(outcome.label(), entries.get(outcome));
+    entries.put(outcome, entry);
     Long current = entry.value();
     store.set(entry, current == null ? 1L : current + 1);
   }

@@ -213,6 +213,11 @@ public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
     return slot;
   }
 
+  /** {@code held} while it is live, else the entry of {@code key} found again. */
+  public Entry<V> entry(K key, Entry<V> held) {
+    return held != null && held.live ? held : entry(key);
+  }
+
   /**
    * Sets the value of a live entry, as {@link #write} does for its key.
    *

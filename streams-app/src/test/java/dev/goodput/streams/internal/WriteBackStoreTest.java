@@ -249,6 +249,8 @@ class WriteBackStoreTest {
     assertThatThrownBy(() -> store.set(a, 5L))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("no longer kept");
+    // A held entry is used while live.
+    assertThat(store.entry("b", b)).isSameAs(b);
     // Finding a again makes room too: b, the least recently used, is written back.
     WriteBackStore.Entry<Long> again = store.entry("a");
     assertThat(again.value()).isEqualTo(1L);
@@ -259,6 +261,10 @@ class WriteBackStoreTest {
     assertThat(again.live()).isFalse();
     // c was found, never set: nothing of it was written.
     assertThat(store.entry("c").value()).isNull();
+    // A held entry no longer live is found again.
+    WriteBackStore.Entry<Long> refound = store.entry("a", again);
+    assertThat(refound).isNotSameAs(again);
+    assertThat(refound.value()).isEqualTo(1L);
   }
 
   /**
