@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.ToLongFunction;
+import java.util.stream.Stream;
 
 /**
  * The pipeline's counters in the Prometheus text format, read from its persisted state at every
@@ -76,6 +77,10 @@ public final class PersistedTotalsExposition {
           new Family("ttft", "", UsageCounters::ttftViolations),
           new Family("tpot", "", UsageCounters::tpotViolations),
           new Family("e2e", "", UsageCounters::e2eViolations));
+
+  /** Every family of whole numbers, in the order of their columns ({@link Columns#counts}). */
+  private static final List<Family> COUNTED =
+      Stream.of(STATUS_FAMILY, WHOLE_FAMILIES, SLO_FAMILY).flatMap(List::stream).toList();
 
   private static final byte[] CLOSE = bytes("} ");
 
@@ -174,13 +179,20 @@ public final class PersistedTotalsExposition {
     } catch (NotReadyException e) {
       return new Snapshot(now, month, null, null, null, null, null, 0);
     }
-    labels.keySet().retainAll(all.keySet());
-    SeriesKey[] keys = all.keySet().toArray(new SeriesKey[0]);
-    SeriesTotals[] totals = new SeriesTotals[keys.length];
-    byte[][] series = new byte[keys.length][];
-    for (int i = 0; i < keys.length; i++) {
-      totals[i] = all.get(keys[i]);
+    int n = all.size();
+    SeriesKey[] keys = new SeriesKey[n];
+    SeriesTotals[] totals = new SeriesTotals[n];
+    byte[][] series = new byte[n][];
+    int i = 0;
+    for (Map.Entry<SeriesKey, SeriesTotals> e : all.entrySet()) {
+      keys[i] = e.getKey();
+      totals[i] = e.getValue();
       series[i] = labels.computeIfAbsent(keys[i], PersistedTotalsExposition::labelsOf);
+      i++;
+    }
+    // Every key read has its labels now: more of them means some series are gone.
+    if (labels.size() > n) {
+      labels.keySet().retainAll(all.keySet());
     }
     return new Snapshot(
         now, month, keys, totals, series, outcomes, catalog, folded.foldedTenants());
@@ -203,11 +215,12 @@ public final class PersistedTotalsExposition {
     SeriesTotals[] totals = s.totals();
     byte[][] series = s.series();
     Catalog catalog = s.catalog();
+    Columns columns = new Columns(totals, month, histograms);
     budgets(out);
     header(out, "goodput_cost_month_to_date_usd", "gauge", COST_MTD_HELP);
     byte[] name = bytes("goodput_cost_month_to_date_usd{");
     for (int i = 0; i < keys.length; i++) {
-      sample(out, name, series[i], CLOSE).decimal(totals[i].costInMonth(month));
+      sample(out, name, series[i], CLOSE).decimal(columns.costInMonth[i]);
       out.ascii('\n');
     }
     header(out, "goodput_slo_objective_ratio", "gauge", OBJECTIVE_HELP);
@@ -234,13 +247,14 @@ public final class PersistedTotalsExposition {
         "Accepted inference requests by final status.",
         "status",
         STATUS_FAMILY,
-        totals,
+        columns,
         series);
     for (Family f : WHOLE_FAMILIES) {
       header(out, f.name() + "_total", "counter", f.help());
       name = bytes(f.name() + "_total{");
+      long[] values = columns.counts[COUNTED.indexOf(f)];
       for (int i = 0; i < keys.length; i++) {
-        out.line(name, series[i], CLOSE, f.value().applyAsLong(totals[i].counters()));
+        out.line(name, series[i], CLOSE, values[i]);
       }
     }
     header(
@@ -251,7 +265,7 @@ public final class PersistedTotalsExposition {
             + " (a float once in Prometheus).");
     name = bytes("inference_cost_usd_total{");
     for (int i = 0; i < keys.length; i++) {
-      sample(out, name, series[i], CLOSE).decimal(totals[i].counters().cost());
+      sample(out, name, series[i], CLOSE).decimal(columns.cost[i]);
       out.ascii('\n');
     }
     labelled(
@@ -260,10 +274,10 @@ public final class PersistedTotalsExposition {
         "Requests that ended ok but missed a target of their SLO policy, by target.",
         "slo",
         SLO_FAMILY,
-        totals,
+        columns,
         series);
-    for (HistogramFamily h : histograms) {
-      histogram(out, h, totals, series);
+    for (int h = 0; h < histograms.size(); h++) {
+      histogram(out, histograms.get(h), columns.histograms[h], series);
     }
 
     header(
@@ -286,6 +300,43 @@ public final class PersistedTotalsExposition {
   private static final String FOLDED_HELP =
       "Tenants of this instance folded into tenant=\"__other__\" by the limit.";
 
+  /**
+   * What the families read of every series, copied out of its objects in one pass. The text format
+   * groups each family's samples, so the families are written one after the other over all series;
+   * read from the series' objects, every family would visit all of them again, at 10,000 series
+   * from memory rather than from the cache (docs/BENCHMARKS.md, scrape).
+   */
+  private static final class Columns {
+    /** By family of {@link #COUNTED}, then by series. */
+    final long[][] counts;
+
+    final BigDecimal[] cost;
+    final BigDecimal[] costInMonth;
+
+    /** By histogram family, then by series. */
+    final Histogram[][] histograms;
+
+    Columns(SeriesTotals[] totals, long month, List<HistogramFamily> families) {
+      int n = totals.length;
+      counts = new long[COUNTED.size()][n];
+      cost = new BigDecimal[n];
+      costInMonth = new BigDecimal[n];
+      histograms = new Histogram[families.size()][n];
+      for (int i = 0; i < n; i++) {
+        SeriesTotals t = totals[i];
+        UsageCounters c = t.counters();
+        for (int f = 0; f < counts.length; f++) {
+          counts[f][i] = COUNTED.get(f).value().applyAsLong(c);
+        }
+        cost[i] = c.cost();
+        costInMonth[i] = t.costInMonth(month);
+        for (int h = 0; h < histograms.length; h++) {
+          histograms[h][i] = families.get(h).pick().apply(t);
+        }
+      }
+    }
+  }
+
   /** A counter family with one extra label, a sample per value of it. */
   private static void labelled(
       TextOut out,
@@ -293,18 +344,19 @@ public final class PersistedTotalsExposition {
       String help,
       String label,
       List<Family> values,
-      SeriesTotals[] totals,
+      Columns columns,
       byte[][] series) {
     header(out, family + "_total", "counter", help);
     byte[] name = bytes(family + "_total{");
     byte[][] close = new byte[values.size()][];
+    long[][] counts = new long[values.size()][];
     for (int v = 0; v < close.length; v++) {
       close[v] = bytes("," + TextOut.label(label, values.get(v).name()) + "} ");
+      counts[v] = columns.counts[COUNTED.indexOf(values.get(v))];
     }
-    for (int i = 0; i < totals.length; i++) {
-      UsageCounters c = totals[i].counters();
+    for (int i = 0; i < series.length; i++) {
       for (int v = 0; v < close.length; v++) {
-        out.line(name, series[i], close[v], values.get(v).value().applyAsLong(c));
+        out.line(name, series[i], close[v], counts[v][i]);
       }
     }
   }
@@ -314,11 +366,11 @@ public final class PersistedTotalsExposition {
    * any edge a count was stored under, so no bucket disappears after a configuration change.
    */
   private static void histogram(
-      TextOut out, HistogramFamily f, SeriesTotals[] totals, byte[][] series) {
+      TextOut out, HistogramFamily f, Histogram[] histograms, byte[][] series) {
     header(out, f.name(), "histogram", f.help());
     double[] conf = f.edgesMs();
-    for (int s = 0; s < totals.length; s++) {
-      Histogram h = f.pick().apply(totals[s]);
+    for (int s = 0; s < histograms.length; s++) {
+      Histogram h = histograms[s];
       int own = h.edgeCount();
       int i = 0;
       int j = 0;

@@ -11,6 +11,7 @@ import dev.goodput.ingest.api.InferenceEvent;
 import dev.goodput.ingest.api.Status;
 import dev.goodput.streams.api.HistogramEdges;
 import dev.goodput.streams.api.TopologyFixture;
+import dev.goodput.streams.api.UsageCounters;
 import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
@@ -138,6 +139,90 @@ class PersistedTotalsExpositionTest {
         .contains(
             "inference_input_tokens_total{tenant=\"we\\\"ird\\\\ten ant \u00fc\u4e2d\",model=\"m\"}"
                 + " 3\n");
+  }
+
+  @Test
+  void shouldExportEachCounterOfEachSeriesUnderItsOwnFamily() {
+    // Each series gets other counts in every field, so that a value written under another family
+    // or another series shows: a status mix, cached and reasoning tokens, TTFT (100 ms) and TPOT
+    // (50 ms) violations on "m", none on "m2" (the default policy has no targets).
+    Random random = new Random(11);
+    Status[] statuses = {Status.OK, Status.OK, Status.ERROR, Status.CANCELLED};
+    int n = 0;
+    for (String tenant : List.of("t1", "t2", "t3")) {
+      for (String model : List.of("m", "m2")) {
+        for (int i = 0, events = 1 + random.nextInt(12); i < events; i++) {
+          long output = 1 + random.nextInt(400);
+          double ttft = 20 + random.nextInt(200);
+          fx.pipe(
+              new InferenceEvent(
+                  "c" + n++,
+                  tenant,
+                  model,
+                  JAN.plusSeconds(n).toEpochMilli(),
+                  statuses[random.nextInt(statuses.length)],
+                  100 + random.nextInt(5000),
+                  random.nextInt(100),
+                  output,
+                  random.nextInt((int) output),
+                  ttft,
+                  ttft + output * (10 + random.nextInt(80)),
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null,
+                  null));
+        }
+      }
+    }
+
+    String text = scrape(MetricsConfig.of(Map.of("max.tenants", "0")));
+
+    Map<String, Map<String, Double>> expected = new LinkedHashMap<>();
+    fx.queries
+        .totals()
+        .forEach(
+            (key, totals) -> {
+              String series = "tenant=\"" + key.tenant() + "\",model=\"" + key.model() + "\"";
+              UsageCounters c = totals.counters();
+              Map<String, Long> byFamily = new LinkedHashMap<>();
+              byFamily.put("inference_input_tokens_total", c.inputTokens());
+              byFamily.put("inference_cached_input_tokens_total", c.cachedInputTokens());
+              byFamily.put("inference_output_tokens_total", c.outputTokens());
+              byFamily.put("inference_reasoning_tokens_total", c.reasoningTokens());
+              byFamily.put("inference_good_requests_total", c.goodRequests());
+              byFamily.put("inference_good_output_tokens_total", c.goodOutputTokens());
+              byFamily.forEach(
+                  (family, v) ->
+                      expected
+                          .computeIfAbsent(family, f -> new LinkedHashMap<>())
+                          .put(series, (double) v));
+              Map<String, Double> requests =
+                  expected.computeIfAbsent("inference_requests_total", f -> new LinkedHashMap<>());
+              requests.put(series + ",status=\"ok\"", (double) c.requestsOk());
+              requests.put(series + ",status=\"error\"", (double) c.requestsError());
+              requests.put(series + ",status=\"cancelled\"", (double) c.requestsCancelled());
+              Map<String, Double> violations =
+                  expected.computeIfAbsent(
+                      "inference_slo_violations_total", f -> new LinkedHashMap<>());
+              violations.put(series + ",slo=\"ttft\"", (double) c.ttftViolations());
+              violations.put(series + ",slo=\"tpot\"", (double) c.tpotViolations());
+              violations.put(series + ",slo=\"e2e\"", (double) c.e2eViolations());
+              expected
+                  .computeIfAbsent("inference_cost_usd_total", f -> new LinkedHashMap<>())
+                  .put(series, c.cost().doubleValue());
+            });
+    assertThat(expected.get("inference_input_tokens_total")).hasSize(6);
+    // The counts differ between families, so that a swap of two could not pass.
+    assertThat(expected.get("inference_slo_violations_total").values()).contains(0.0);
+    assertThat(expected.get("inference_slo_violations_total").values()).anyMatch(v -> v > 0);
+    expected.forEach(
+        (family, samples) ->
+            assertThat(values(text, family))
+                .as(family)
+                .containsExactlyInAnyOrderEntriesOf(samples));
   }
 
   @Test
