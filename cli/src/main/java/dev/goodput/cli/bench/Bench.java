@@ -131,8 +131,14 @@ public final class Bench {
         for (int r = 1; r <= runs; r++) {
           Throughput.CeilingRun c = ceilingRun(broker, loaded);
           progress.phase(
-              "ceiling run %d/%d: %,.0f events/s (CPU: %.2f cores this process, %.2f others)",
-              r, runs, c.eventsPerS(), c.cpu().processCores(), c.cpu().otherCores());
+              "ceiling run %d/%d: %,.0f events/s (consumer thread %.2f us/event; CPU: %.2f cores"
+                  + " this process, %.2f others)",
+              r,
+              runs,
+              c.eventsPerS(),
+              c.consumerUsPerEvent(),
+              c.cpu().processCores(),
+              c.cpu().otherCores());
           ceilingRuns.add(c);
         }
         ceiling = Measure.of(ceilingRuns, Throughput.CeilingRun::eventsPerS);
@@ -180,8 +186,13 @@ public final class Bench {
                   loaded.records());
           progress.phase(
               "Kafka Streams floor run %d/%d (exactly-once, parse only): %,.0f events/s"
-                  + " (CPU: %.2f cores this process, %.2f others)",
-              r, runs, c.eventsPerS(), c.cpu().processCores(), c.cpu().otherCores());
+                  + " (stream threads %.2f us/event; CPU: %.2f cores this process, %.2f others)",
+              r,
+              runs,
+              c.eventsPerS(),
+              c.consumerUsPerEvent(),
+              c.cpu().processCores(),
+              c.cpu().otherCores());
           floorRuns.add(c);
         }
         floor = Measure.of(floorRuns, Throughput.CeilingRun::eventsPerS);
@@ -244,25 +255,35 @@ public final class Bench {
     List<Throughput.Run> runs = new ArrayList<>();
     List<Double> pairedCeilings = new ArrayList<>();
     List<Double> pairedRatios = new ArrayList<>();
+    List<Double> pairedConsumerUs = new ArrayList<>();
+    List<Double> pairedCpuOverCeiling = new ArrayList<>();
     for (int r = 1; r <= settings.runs(); r++) {
       Throughput.CeilingRun c = null;
       if (pairCeilings) {
         c = ceilingRun(broker, loaded);
         progress.detail(
-            "ceiling run right before run %d: %,.0f events/s (CPU: %.2f cores this process, %.2f"
-                + " others)",
-            r, c.eventsPerS(), c.cpu().processCores(), c.cpu().otherCores());
+            "ceiling run right before run %d: %,.0f events/s (consumer thread %.2f us/event; CPU:"
+                + " %.2f cores this process, %.2f others)",
+            r,
+            c.eventsPerS(),
+            c.consumerUsPerEvent(),
+            c.cpu().processCores(),
+            c.cpu().otherCores());
       }
       Throughput.Run run =
           pipelineRun(
               broker, prefix + r, guarantee, instances, settings, loaded, stateRoot, progress, r);
       runs.add(run);
       if (c != null) {
+        double streamUs = run.steadyCpu().streamThreadCores() / run.steadyEventsPerS() * 1e6;
         pairedCeilings.add(c.eventsPerS());
         pairedRatios.add(run.steadyEventsPerS() / c.eventsPerS());
+        pairedConsumerUs.add(c.consumerUsPerEvent());
+        pairedCpuOverCeiling.add(streamUs / c.consumerUsPerEvent());
         progress.detail(
-            "run %d over the ceiling run right before it: %.2f",
-            r, run.steadyEventsPerS() / c.eventsPerS());
+            "run %d over the ceiling run right before it: %.2f; its stream threads' CPU per event"
+                + " %.1f times the ceiling consumer's",
+            r, run.steadyEventsPerS() / c.eventsPerS(), streamUs / c.consumerUsPerEvent());
       }
     }
     Measure steady = Measure.of(runs, Throughput.Run::steadyEventsPerS);
@@ -275,6 +296,8 @@ public final class Bench {
         steady.median() / ceiling,
         pairCeilings ? Measure.of(pairedCeilings) : null,
         pairCeilings ? Measure.of(pairedRatios) : null,
+        pairCeilings ? Measure.of(pairedConsumerUs) : null,
+        pairCeilings ? Measure.of(pairedCpuOverCeiling) : null,
         runs);
   }
 

@@ -72,6 +72,11 @@ public record BenchReport(
    * @param pairedCeilingEventsPerS a ceiling run right before each run (null when not paired)
    * @param pairedRatioToCeiling each run's steady rate over the ceiling run right before it: the
    *     machine's speed, which drifts within minutes here, is then about the same for both
+   * @param pairedCeilingConsumerUsPerEvent those ceiling runs' consumer thread CPU per event
+   * @param pairedCpuPerEventOverCeiling each run's stream-thread CPU per event (steady part) over
+   *     the consumer thread's of the ceiling run right before it: what the pipeline spends on an
+   *     event in units of what reading and parsing it costs, a figure the machine's speed moves
+   *     much less than a rate, since it slows both alike
    */
   public record ThroughputResult(
       String guarantee,
@@ -82,6 +87,8 @@ public record BenchReport(
       double steadyRatioToCeiling,
       Measure pairedCeilingEventsPerS,
       Measure pairedRatioToCeiling,
+      Measure pairedCeilingConsumerUsPerEvent,
+      Measure pairedCpuPerEventOverCeiling,
       List<Throughput.Run> runs) {}
 
   /** Freshness at a live rate: medians over the windows of each target. */
@@ -301,6 +308,13 @@ public record BenchReport(
               "  those ceiling runs",
               rate(t.pairedCeilingEventsPerS().median()),
               runs(t.pairedCeilingEventsPerS(), BenchReport::k),
+              ""));
+      rows.add(
+          row(
+              "",
+              "  stream-thread CPU per event over their consumer's",
+              String.format(Locale.ROOT, "%.1fx", t.pairedCpuPerEventOverCeiling().median()),
+              runs(t.pairedCpuPerEventOverCeiling(), v -> String.format(Locale.ROOT, "%.1f", v)),
               ""));
     }
     if (eos && streamsFloorEventsPerS != null) {

@@ -125,7 +125,9 @@ final class StreamsFloor {
     broker.deleteInternalTopics(applicationId);
     BenchBroker.deleteTree(stateDir);
     double seconds = (doneNs - firstNs) / 1e9;
+    double eventsPerS = (records - firstRead) / seconds;
+    // Its stream threads take the place of the ceiling's consumer thread.
     return new Throughput.CeilingRun(
-        1, read.sum(), valid.sum(), (records - firstRead) / seconds, used);
+        1, read.sum(), valid.sum(), eventsPerS, used.streamThreadCores() / eventsPerS * 1e6, used);
   }
 }

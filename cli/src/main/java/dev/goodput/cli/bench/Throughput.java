@@ -5,6 +5,8 @@ import dev.goodput.ingest.api.EventParser;
 import dev.goodput.ingest.api.ParseResult;
 import dev.goodput.streams.api.Outcome;
 import dev.goodput.streams.api.Topics;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -38,7 +40,18 @@ final class Throughput {
    * One ceiling run: how many times the input was read, records read and parsed in all, how many
    * were valid, events per second.
    */
-  record CeilingRun(int passes, long records, long valid, double eventsPerS, CpuUsage cpu) {}
+  /**
+   * One ceiling run; {@code consumerUsPerEvent} is the CPU time of the consumer's thread (its polls
+   * and the parsing) per record read, NaN where the JVM does not measure a thread's CPU time (for
+   * the Kafka Streams floor, which has this shape too, its stream threads' in the steady part).
+   */
+  record CeilingRun(
+      int passes,
+      long records,
+      long valid,
+      double eventsPerS,
+      double consumerUsPerEvent,
+      CpuUsage cpu) {}
 
   /** Reads of the input per ceiling run: enough for about a million records, at most 10. */
   static int ceilingPasses(long records) {
@@ -68,6 +81,10 @@ final class Throughput {
               .toList();
       consumer.assign(partitions);
       CpuUsage.Mark cpu = CpuUsage.mark();
+      ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+      boolean threadCpu =
+          threads.isCurrentThreadCpuTimeSupported() && threads.isThreadCpuTimeEnabled();
+      long consumerNs = threadCpu ? threads.getCurrentThreadCpuTime() : 0;
       long start = System.nanoTime();
       long lastProgress = start;
       long read = 0;
@@ -94,7 +111,9 @@ final class Throughput {
         }
       }
       double seconds = (System.nanoTime() - start) / 1e9;
-      return new CeilingRun(passes, read, valid, read / seconds, CpuUsage.since(cpu));
+      double consumerUs =
+          threadCpu ? (threads.getCurrentThreadCpuTime() - consumerNs) / 1e3 / read : Double.NaN;
+      return new CeilingRun(passes, read, valid, read / seconds, consumerUs, CpuUsage.since(cpu));
     }
   }
 

@@ -105,7 +105,15 @@ class BenchSmokeIT {
     assertThat(eos.pairedRatioToCeiling().runs())
         .containsExactly(
             eos.runs().get(0).steadyEventsPerS() / eos.pairedCeilingEventsPerS().runs().get(0));
+    // And the run's stream-thread CPU per event over that ceiling run's consumer thread's
+    Throughput.Run paired = eos.runs().get(0);
+    double consumerUs = eos.pairedCeilingConsumerUsPerEvent().runs().get(0);
+    assertThat(consumerUs).isFinite().isPositive();
+    assertThat(eos.pairedCpuPerEventOverCeiling().runs())
+        .containsExactly(
+            paired.steadyCpu().streamThreadCores() / paired.steadyEventsPerS() * 1e6 / consumerUs);
     assertThat(report.atLeastOnce().pairedRatioToCeiling()).isNull();
+    assertThat(report.atLeastOnce().pairedCpuPerEventOverCeiling()).isNull();
     assertThat(report.exactlyOnce().guarantee()).isEqualTo("exactly_once_v2");
     assertThat(report.atLeastOnce().guarantee()).isEqualTo("at_least_once");
     assertThat(report.twoInstances().instances()).isEqualTo(2);
