@@ -130,15 +130,7 @@ public final class Bench {
         }
         for (int r = 1; r <= runs; r++) {
           Throughput.CeilingRun c = ceilingRun(broker, loaded);
-          progress.phase(
-              "ceiling run %d/%d: %,.0f events/s (consumer thread %.2f us/event; CPU: %.2f cores"
-                  + " this process, %.2f others)",
-              r,
-              runs,
-              c.eventsPerS(),
-              c.consumerUsPerEvent(),
-              c.cpu().processCores(),
-              c.cpu().otherCores());
+          progress.phase("ceiling run %d/%d: %s", r, runs, c.summary("consumer thread"));
           ceilingRuns.add(c);
         }
         ceiling = Measure.of(ceilingRuns, Throughput.CeilingRun::eventsPerS);
@@ -185,14 +177,8 @@ public final class Bench {
                   stateRoot,
                   loaded.records());
           progress.phase(
-              "Kafka Streams floor run %d/%d (exactly-once, parse only): %,.0f events/s"
-                  + " (stream threads %.2f us/event; CPU: %.2f cores this process, %.2f others)",
-              r,
-              runs,
-              c.eventsPerS(),
-              c.consumerUsPerEvent(),
-              c.cpu().processCores(),
-              c.cpu().otherCores());
+              "Kafka Streams floor run %d/%d (exactly-once, parse only): %s",
+              r, runs, c.summary("stream threads"));
           floorRuns.add(c);
         }
         floor = Measure.of(floorRuns, Throughput.CeilingRun::eventsPerS);
@@ -261,14 +247,7 @@ public final class Bench {
       Throughput.CeilingRun c = null;
       if (pairCeilings) {
         c = ceilingRun(broker, loaded);
-        progress.detail(
-            "ceiling run right before run %d: %,.0f events/s (consumer thread %.2f us/event; CPU:"
-                + " %.2f cores this process, %.2f others)",
-            r,
-            c.eventsPerS(),
-            c.consumerUsPerEvent(),
-            c.cpu().processCores(),
-            c.cpu().otherCores());
+        progress.detail("ceiling run right before run %d: %s", r, c.summary("consumer thread"));
       }
       Throughput.Run run =
           pipelineRun(

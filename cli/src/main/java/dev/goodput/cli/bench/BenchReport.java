@@ -296,11 +296,10 @@ public record BenchReport(
             eos ? verdict("exactly-once ratio to the ceiling") : ""));
     if (t.pairedRatioToCeiling() != null) {
       rows.add(
-          row(
-              "",
+          measureRow(
               "  ratio to a ceiling run right before each run",
-              String.format(Locale.ROOT, "%.2f", t.pairedRatioToCeiling().median()),
-              runs(t.pairedRatioToCeiling(), v -> String.format(Locale.ROOT, "%.2f", v)),
+              t.pairedRatioToCeiling(),
+              "%.2f",
               ""));
       rows.add(
           row(
@@ -310,12 +309,11 @@ public record BenchReport(
               runs(t.pairedCeilingEventsPerS(), BenchReport::k),
               ""));
       rows.add(
-          row(
-              "",
+          measureRow(
               "  stream-thread CPU per event over their consumer's",
-              String.format(Locale.ROOT, "%.1fx", t.pairedCpuPerEventOverCeiling().median()),
-              runs(t.pairedCpuPerEventOverCeiling(), v -> String.format(Locale.ROOT, "%.1f", v)),
-              ""));
+              t.pairedCpuPerEventOverCeiling(),
+              "%.1f",
+              "x"));
     }
     if (eos && streamsFloorEventsPerS != null) {
       rows.add(
@@ -349,6 +347,16 @@ public record BenchReport(
               runs(seconds, v -> String.format(Locale.ROOT, "%.1f", v)),
               ""));
     }
+  }
+
+  /** A row without a target: {@code m}'s median and runs, each as {@code format} has it. */
+  private static String[] measureRow(String metric, Measure m, String format, String unit) {
+    return row(
+        "",
+        metric,
+        String.format(Locale.ROOT, format, m.median()) + unit,
+        runs(m, v -> String.format(Locale.ROOT, format, v)),
+        "");
   }
 
   private String verdict(String name) {

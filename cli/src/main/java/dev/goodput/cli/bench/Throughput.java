@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -51,7 +52,20 @@ final class Throughput {
       long valid,
       double eventsPerS,
       double consumerUsPerEvent,
-      CpuUsage cpu) {}
+      CpuUsage cpu) {
+
+    /** Its rate, the CPU per event of {@code threads} (what did the reading) and the CPU. */
+    String summary(String threads) {
+      return String.format(
+          Locale.ROOT,
+          "%,.0f events/s (%s %.2f us/event; CPU: %.2f cores this process, %.2f others)",
+          eventsPerS,
+          threads,
+          consumerUsPerEvent,
+          cpu.processCores(),
+          cpu.otherCores());
+    }
+  }
 
   /** Reads of the input per ceiling run: enough for about a million records, at most 10. */
   static int ceilingPasses(long records) {
