@@ -155,25 +155,18 @@ class PersistedTotalsExpositionTest {
           long output = 1 + random.nextInt(400);
           double ttft = 20 + random.nextInt(200);
           fx.pipe(
-              new InferenceEvent(
+              event(
                   "c" + n++,
                   tenant,
                   model,
-                  JAN.plusSeconds(n).toEpochMilli(),
+                  JAN.plusSeconds(n),
                   statuses[random.nextInt(statuses.length)],
                   100 + random.nextInt(5000),
                   random.nextInt(100),
                   output,
                   random.nextInt((int) output),
                   ttft,
-                  ttft + output * (10 + random.nextInt(80)),
-                  null,
-                  null,
-                  null,
-                  null,
-                  null,
-                  null,
-                  null));
+                  ttft + output * (10 + random.nextInt(80))));
         }
       }
     }

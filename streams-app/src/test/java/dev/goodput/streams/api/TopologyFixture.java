@@ -124,6 +124,22 @@ public final class TopologyFixture implements AutoCloseable {
       long output,
       Double ttftMs,
       Double e2eMs) {
+    return event(id, tenant, model, at, status, input, 0, output, 0, ttftMs, e2eMs);
+  }
+
+  /** An event with the given identity, time, status, every token count and latencies. */
+  public static InferenceEvent event(
+      String id,
+      String tenant,
+      String model,
+      Instant at,
+      Status status,
+      long input,
+      long cachedInput,
+      long output,
+      long reasoning,
+      Double ttftMs,
+      Double e2eMs) {
     return new InferenceEvent(
         id,
         tenant,
@@ -131,9 +147,9 @@ public final class TopologyFixture implements AutoCloseable {
         at.toEpochMilli(),
         status,
         input,
-        0,
+        cachedInput,
         output,
-        0,
+        reasoning,
         ttftMs,
         e2eMs,
         null,
