@@ -301,13 +301,7 @@ public record BenchReport(
               t.pairedRatioToCeiling(),
               "%.2f",
               ""));
-      rows.add(
-          row(
-              "",
-              "  those ceiling runs",
-              rate(t.pairedCeilingEventsPerS().median()),
-              runs(t.pairedCeilingEventsPerS(), BenchReport::k),
-              ""));
+      rows.add(rateRow("", "  those ceiling runs", t.pairedCeilingEventsPerS()));
       rows.add(
           measureRow(
               "  stream-thread CPU per event over their consumer's",
@@ -327,13 +321,7 @@ public record BenchReport(
               "",
               ""));
     }
-    rows.add(
-        row(
-            "",
-            "  start to last record (start-up included)",
-            rate(t.totalEventsPerS().median()),
-            runs(t.totalEventsPerS(), BenchReport::k),
-            ""));
+    rows.add(rateRow("", "  start to last record (start-up included)", t.totalEventsPerS()));
     List<Throughput.Run> restarted = t.runs().stream().filter(r -> r.restart() != null).toList();
     if (!restarted.isEmpty()) {
       Measure seconds = Measure.of(restarted, r -> r.restart().secondsToQueryable());

@@ -220,9 +220,9 @@ public final class AccountingProcessor
     if (s.catalog != c) {
       s.catalog = c;
       s.prices = c.priceChain(e.tenant(), e.model());
-      s.policies = c.policyChain(e.tenant(), e.model(), e.sloClass());
-      s.sloClass = e.sloClass();
-    } else if (!Objects.equals(s.sloClass, e.sloClass())) {
+      s.policies = null;
+    }
+    if (s.policies == null || !Objects.equals(s.sloClass, e.sloClass())) {
       s.policies = c.policyChain(e.tenant(), e.model(), e.sloClass());
       s.sloClass = e.sloClass();
     }

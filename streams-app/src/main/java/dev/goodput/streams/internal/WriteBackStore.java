@@ -119,15 +119,6 @@ public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
   private final List<K> changed = new ArrayList<>();
 
   /**
-   * The key of the last {@link #read} that found or loaded a value, and its slot: a {@link #write}
-   * of that same key object right after needs no second lookup (each costs cache misses on a busy
-   * pipeline). Forgotten when the slot is evicted or the cache cleared.
-   */
-  private K lastKey;
-
-  private Entry<V> lastSlot;
-
-  /**
    * Snapshots of the values published and not yet written, by key bytes (the inner order). A hash
    * map, sorted only by the (rare) queries that iterate: the stream thread puts into it at every
    * publish.
@@ -172,8 +163,6 @@ public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
       slot = new Entry<>(value, false);
       slots.put(key, slot);
     }
-    lastKey = key;
-    lastSlot = slot;
     return slot.value;
   }
 
@@ -185,9 +174,7 @@ public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
     if (value == null) {
       throw new IllegalArgumentException("null value for " + key + ": deletes are not supported");
     }
-    Entry<V> slot = key == lastKey ? lastSlot : slots.get(key);
-    lastKey = null;
-    lastSlot = null;
+    Entry<V> slot = slots.get(key);
     if (slot == null) {
       makeRoom();
       slots.put(key, new Entry<>(value, true));
@@ -289,10 +276,6 @@ public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
     Iterator<Map.Entry<K, Entry<V>>> eldest = slots.entrySet().iterator();
     Map.Entry<K, Entry<V>> e = eldest.next();
     Entry<V> slot = e.getValue();
-    if (slot == lastSlot) {
-      lastKey = null;
-      lastSlot = null;
-    }
     if (slot.unwritten) {
       inner.put(e.getKey(), slot.value);
       unwrittenCount--;
@@ -337,8 +320,6 @@ public final class WriteBackStore<K, V> extends CacheOverStore<K, V>
    */
   @Override
   public void clearCache() {
-    lastKey = null;
-    lastSlot = null;
     for (Entry<V> slot : slots.values()) {
       slot.drop();
     }
