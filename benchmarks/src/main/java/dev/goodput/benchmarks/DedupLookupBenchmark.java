@@ -38,7 +38,9 @@ import org.rocksdb.WriteOptions;
 /**
  * The dedup store's lookups of a batch of new ids: one {@code get} per id (as the pipeline looks
  * them up now, one per event) against one {@code multiGet} for the batch, on a store with the dedup
- * store's filter and memtable settings holding two million ids in files and memtables.
+ * store's filter and memtable settings holding two million ids in files and memtables (the 16 MiB
+ * memtables the store had when docs/BENCHMARKS.md measured this; it has 64 MiB ones now, which
+ * would hold most of these ids).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -73,9 +73,27 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
   private static final byte[] SINCE = "since".getBytes(StandardCharsets.UTF_8);
   private static final String BUCKET_PREFIX = "bucket-";
   private static final long BLOCK_CACHE_BYTES = 8L << 20;
-  private static final long WRITE_BUFFER_BYTES = 16L << 20;
-  private static final long MAX_WAL_BYTES = 64L << 20;
-  private static final double MEMTABLE_BLOOM_RATIO = 0.1;
+
+  /**
+   * Four times Kafka Streams' default. Nearly every lookup is of a new id, which every memtable's
+   * and every file's filter has to rule out; each flush adds a level-0 file, and merging those into
+   * the last level rewrites it (ids are random, so every file overlaps all of it). Fewer, larger
+   * flushes: fewer files per lookup and fewer rewrites. Under live traffic in docs/BENCHMARKS.md
+   * the lookups cost 0.75 of parsing instead of 1.14-1.41, and the flush and compaction threads
+   * less than half the CPU. Per task, native: one memtable filling, up to two more while they
+   * flush.
+   */
+  private static final long WRITE_BUFFER_BYTES = 64L << 20;
+
+  private static final long MAX_WAL_BYTES = 128L << 20;
+
+  /**
+   * Each memtable's filter, 1.6 MiB as at a tenth of 16 MiB: about 14 bits per id in a full one
+   * (some 900,000 ids), a false positive in a few hundred. At a tenth of 64 MiB, pre-loaded runs
+   * were slower, the filters of six tasks spread over 38 MiB (docs/BENCHMARKS.md).
+   */
+  private static final double MEMTABLE_BLOOM_RATIO = 0.025;
+
   private static final int DEFAULT_FAMILY_ID = 0;
 
   /** Restored ids are written to RocksDB in batches of about this many bytes. */
@@ -360,7 +378,9 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
       options.setWriteBufferSize(WRITE_BUFFER_BYTES);
       options.setMaxWriteBufferNumber(3);
       // The bucket and default families flush at different paces: without a cap the log would
-      // keep every write since the oldest unflushed one (up to 768 MiB here).
+      // keep every write since the oldest unflushed one (up to 3 GiB here). At the cap RocksDB
+      // flushes the families whose writes the oldest log holds, mostly the default one (a single
+      // key): a bucket's memtable flushes when full.
       options.setMaxTotalWalSize(MAX_WAL_BYTES);
       options.setTableFormatConfig(table);
       // Nearly every lookup is of a new id: a miss, which these filters answer without a search,
