@@ -221,17 +221,24 @@ class PipelineIT {
       awaitMetric(pipeline.apiUri(), 608);
       assertLedgerEqualsApi(kafka.bootstrapServers(), pipeline.apiUri(), hour0, to);
 
-      // And the dedup store's segments were opened with a bloom filter over their memtables and
-      // filters on every level, the other stores with Kafka Streams' settings (RocksDB writes the
-      // options each instance was opened with)
-      for (String dedup : List.of(StoreNames.DEDUP_IDS, StoreNames.DEDUP_BUCKETS)) {
-        assertThat(rocksDbOptions(dir.resolve("streams"), dedup))
+      // And the dedup stores were opened with a bloom filter over their memtables and filters on
+      // every level (dedup-ids with 64 MiB memtables whose filters are a fortieth of them, the old
+      // dedup-buckets with Kafka Streams' 16 MiB and a tenth), the other stores with Kafka
+      // Streams' settings (RocksDB writes the options each instance was opened with)
+      Map<String, List<String>> dedupOptions =
+          Map.of(
+              StoreNames.DEDUP_IDS,
+              List.of("write_buffer_size=67108864", "memtable_prefix_bloom_size_ratio=0.025000"),
+              StoreNames.DEDUP_BUCKETS,
+              List.of("write_buffer_size=16777216", "memtable_prefix_bloom_size_ratio=0.100000"));
+      for (Map.Entry<String, List<String>> dedup : dedupOptions.entrySet()) {
+        assertThat(rocksDbOptions(dir.resolve("streams"), dedup.getKey()))
             .isNotEmpty()
             .allSatisfy(
                 o ->
                     assertThat(o)
                         .contains("memtable_whole_key_filtering=true")
-                        .contains("memtable_prefix_bloom_size_ratio=0.100000")
+                        .contains(dedup.getValue())
                         .contains("optimize_filters_for_hits=false"));
       }
       assertThat(rocksDbOptions(dir.resolve("streams"), StoreNames.USAGE_TOTALS))

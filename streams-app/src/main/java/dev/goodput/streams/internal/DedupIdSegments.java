@@ -79,9 +79,9 @@ final class DedupIdSegments implements KeyValueStore<Bytes, byte[]> {
    * and every file's filter has to rule out; each flush adds a level-0 file, and merging those into
    * the last level rewrites it (ids are random, so every file overlaps all of it). Fewer, larger
    * flushes: fewer files per lookup and fewer rewrites. Under live traffic in docs/BENCHMARKS.md
-   * the lookups cost 0.75 of parsing instead of 1.14-1.41, and the flush and compaction threads
-   * less than half the CPU. Per task, native: one memtable filling, up to two more while they
-   * flush.
+   * the lookups cost 0.75-0.96 of parsing instead of 1.14-1.41, and the flush and compaction
+   * threads less than half the CPU, in a store a few minutes old. Per task, native: one memtable
+   * filling, up to two more while they flush.
    */
   private static final long WRITE_BUFFER_BYTES = 64L << 20;
 
