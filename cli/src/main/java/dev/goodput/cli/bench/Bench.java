@@ -254,15 +254,17 @@ public final class Bench {
               broker, prefix + r, guarantee, instances, settings, loaded, stateRoot, progress, r);
       runs.add(run);
       if (c != null) {
+        double ratio = run.steadyEventsPerS() / c.eventsPerS();
         double streamUs = run.steadyCpu().streamThreadCores() / run.steadyEventsPerS() * 1e6;
+        double cpuOverCeiling = streamUs / c.consumerUsPerEvent();
         pairedCeilings.add(c.eventsPerS());
-        pairedRatios.add(run.steadyEventsPerS() / c.eventsPerS());
+        pairedRatios.add(ratio);
         pairedConsumerUs.add(c.consumerUsPerEvent());
-        pairedCpuOverCeiling.add(streamUs / c.consumerUsPerEvent());
+        pairedCpuOverCeiling.add(cpuOverCeiling);
         progress.detail(
             "run %d over the ceiling run right before it: %.2f; its stream threads' CPU per event"
                 + " %.1f times the ceiling consumer's",
-            r, run.steadyEventsPerS() / c.eventsPerS(), streamUs / c.consumerUsPerEvent());
+            r, ratio, cpuOverCeiling);
       }
     }
     Measure steady = Measure.of(runs, Throughput.Run::steadyEventsPerS);

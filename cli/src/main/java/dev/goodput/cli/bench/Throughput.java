@@ -39,12 +39,10 @@ final class Throughput {
 
   /**
    * One ceiling run: how many times the input was read, records read and parsed in all, how many
-   * were valid, events per second.
-   */
-  /**
-   * One ceiling run; {@code consumerUsPerEvent} is the CPU time of the consumer's thread (its polls
-   * and the parsing) per record read, NaN where the JVM does not measure a thread's CPU time (for
-   * the Kafka Streams floor, which has this shape too, its stream threads' in the steady part).
+   * were valid, events per second; {@code consumerUsPerEvent} is the CPU time of the consumer's
+   * thread (its polls and the parsing) per record read, NaN where the JVM does not measure a
+   * thread's CPU time (for the Kafka Streams floor, which has this shape too, its stream threads'
+   * in the steady part).
    */
   record CeilingRun(
       int passes,
