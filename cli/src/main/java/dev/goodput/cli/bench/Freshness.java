@@ -240,6 +240,9 @@ final class Freshness {
     private final long[] sentNs;
     private int probes;
 
+    /** The window's records, the same arrays reused from one window to the next. */
+    private PackedRecords traffic;
+
     Sender(KafkaProducer<byte[], byte[]> producer, int maxProbes) {
       this.producer = producer;
       this.sentNs = new long[maxProbes];
@@ -288,7 +291,12 @@ final class Freshness {
     Sent window(int tenants, long seed, double duplicateRatio, double rate, int seconds, int run) {
       int events = (int) Math.round(rate * seconds);
       long fromMs = System.currentTimeMillis() + 200;
-      PackedRecords traffic = new PackedRecords(events);
+      if (traffic == null || traffic.capacity() < events) {
+        traffic = null; // the old arrays can go before the new are allocated
+        traffic = new PackedRecords(events);
+      } else {
+        traffic.clear();
+      }
       Workload.ofTenants(tenants, "bench-live-" + run, seed + run, duplicateRatio)
           .write(
               events,

@@ -30,6 +30,10 @@ final class PackedRecords {
   private final int[] valueLength;
   private final long[] timestampMs;
   private int size;
+
+  /** The chunk being filled, and the bytes used of it. */
+  private int chunk = -1;
+
   private int used;
 
   PackedRecords(int capacity) {
@@ -56,13 +60,16 @@ final class PackedRecords {
       throw new IllegalArgumentException("a record of " + bytes + " bytes");
     }
     if (used + bytes > chunkBytes) {
-      chunks.add(new byte[chunkBytes]);
+      chunk++;
+      if (chunk == chunks.size()) {
+        chunks.add(new byte[chunkBytes]);
+      }
       used = 0;
     }
-    byte[] chunk = chunks.get(chunks.size() - 1);
-    System.arraycopy(key, 0, chunk, used, key.length);
-    System.arraycopy(value, 0, chunk, used + key.length, value.length);
-    chunkOf[size] = chunks.size() - 1;
+    byte[] into = chunks.get(chunk);
+    System.arraycopy(key, 0, into, used, key.length);
+    System.arraycopy(value, 0, into, used + key.length, value.length);
+    chunkOf[size] = chunk;
     offset[size] = used;
     keyLength[size] = key.length;
     valueLength[size] = value.length;
@@ -73,6 +80,22 @@ final class PackedRecords {
 
   int size() {
     return size;
+  }
+
+  /** How many records it can hold. */
+  int capacity() {
+    return chunkOf.length;
+  }
+
+  /**
+   * Empties it for the next window, keeping its arrays: a new set of arrays for every window would
+   * leave the last one's, hundreds of megabytes, as garbage in the old generation, for the pipeline
+   * to pay for in collections the product would not have.
+   */
+  void clear() {
+    size = 0;
+    chunk = -1;
+    used = chunkBytes;
   }
 
   /** A copy of record {@code i}'s key. */

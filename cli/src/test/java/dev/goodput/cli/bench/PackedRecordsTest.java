@@ -35,6 +35,29 @@ class PackedRecordsTest {
   }
 
   @Test
+  void aClearedOneIsFilledAgainOverItsOwnChunks() {
+    PackedRecords packed = new PackedRecords(4, 8);
+    packed.add(bytes("a"), bytes("bcdef"), 1);
+    packed.add(bytes("g"), bytes("hijkl"), 2); // the second chunk
+    packed.clear();
+    assertThat(packed.size()).isZero();
+
+    packed.add(bytes("m"), bytes("n"), 3);
+    packed.add(bytes("op"), bytes("qrs"), 4); // still the first chunk: 7 of its 8 bytes
+    packed.add(bytes("t"), bytes("uvwxyz"), 5); // the second again, then a third
+    packed.add(bytes("1"), bytes("2"), 6);
+
+    assertThat(packed.size()).isEqualTo(4);
+    assertThat(packed.capacity()).isEqualTo(4);
+    assertThat(packed.key(0)).isEqualTo(bytes("m"));
+    assertThat(packed.value(1)).isEqualTo(bytes("qrs"));
+    assertThat(packed.key(2)).isEqualTo(bytes("t"));
+    assertThat(packed.value(2)).isEqualTo(bytes("uvwxyz"));
+    assertThat(packed.value(3)).isEqualTo(bytes("2"));
+    assertThat(packed.timestampMs(3)).isEqualTo(6L);
+  }
+
+  @Test
   void fillsAChunkToItsLastByte() {
     PackedRecords packed = new PackedRecords(3, 8);
     packed.add(bytes("ab"), bytes("cdef"), 1);
