@@ -128,13 +128,13 @@ public final class Bench {
         // counted rose from run to run (268k, 325k, 404k events/s in one full run, against 626k in
         // the ceiling runs paired with the pipeline's minutes later), and the ratio to their median
         // flattered the pipeline.
-        for (int w = 1; w <= settings.warmupRuns(); w++) {
+        for (int k = 1; k <= settings.warmupRuns(); k++) {
           Throughput.CeilingRun c = Throughput.ceiling(broker.bootstrap(), loaded.records());
           double seconds = c.records() / c.eventsPerS();
           progress.phase(
               "ceiling warm-up run %d (not counted): %,.0f events/s (the JIT used %.2f cores)",
-              w, c.eventsPerS(), c.cpu().jitCores(seconds));
-          if (w >= Math.min(MIN_WARMUP_RUNS, settings.warmupRuns()) && c.cpu().jitQuiet(seconds)) {
+              k, c.eventsPerS(), c.cpu().jitCores(seconds));
+          if (k >= Math.min(MIN_WARMUP_RUNS, settings.warmupRuns()) && c.cpu().jitQuiet(seconds)) {
             break;
           }
         }
