@@ -33,6 +33,15 @@ public final class Bench {
   /** Warm-up runs at least, whatever the JIT does. */
   private static final int MIN_WARMUP_RUNS = 2;
 
+  /**
+   * Whether warm-up run {@code run} (from 1), which used {@code cpu} over {@code seconds}, ends the
+   * warm-up: the JIT was quiet in it, and it is at least the {@link #MIN_WARMUP_RUNS}th (or the
+   * first, when only one is allowed).
+   */
+  private static boolean warmedUp(BenchSettings settings, int run, CpuUsage cpu, double seconds) {
+    return run >= Math.min(MIN_WARMUP_RUNS, settings.warmupRuns()) && cpu.jitQuiet(seconds);
+  }
+
   private Bench() {}
 
   /** Runs the phases of {@code settings}, with a progress line per step on {@code progressOut}. */
@@ -134,7 +143,7 @@ public final class Bench {
           progress.phase(
               "ceiling warm-up run %d (not counted): %,.0f events/s (the JIT used %.2f cores)",
               k, c.eventsPerS(), c.cpu().jitCores(seconds));
-          if (k >= Math.min(MIN_WARMUP_RUNS, settings.warmupRuns()) && c.cpu().jitQuiet(seconds)) {
+          if (warmedUp(settings, k, c.cpu(), seconds)) {
             break;
           }
         }
@@ -161,8 +170,7 @@ public final class Bench {
                   broker, "bench-warmup-" + r, EOS, 1, settings, loaded, stateRoot, progress, -r);
           warmup.add(run);
           double steadySeconds = run.seconds() - run.startupSeconds();
-          if (r >= Math.min(MIN_WARMUP_RUNS, settings.warmupRuns())
-              && run.steadyCpu().jitQuiet(steadySeconds)) {
+          if (warmedUp(settings, r, run.steadyCpu(), steadySeconds)) {
             progress.detail(
                 "the JIT used %.2f cores in that run (under %.2f): warm-up done",
                 run.steadyCpu().jitCores(steadySeconds), CpuUsage.QUIET_JIT_CORES);
