@@ -385,7 +385,8 @@ public final class Bench {
               progress);
       for (SeriesFootprint.Run s : run) {
         progress.detail(
-            "%,d series: heap %,.0f B/series (marginal %,.0f, noise %,.0f), state %,.0f"
+            "%,d series: heap %,.0f B/series (marginal %,.0f, noise %,.0f; the instance's fixed"
+                + " heap %.1f MB), state %,.0f"
                 + " B/series; render %.0f ms, scrape %.0f ms guard off (%,d series, %,d bytes; gzipped %.0f ms,"
                 + " %,d bytes), %.0f ms guard on (%,d series, %,d bytes); CPU: %.2f cores this"
                 + " process, %.2f others",
@@ -393,6 +394,7 @@ public final class Bench {
             s.heapBytesPerSeries(),
             s.marginalHeapBytesPerSeries(),
             (double) s.heapNoiseBytes() / s.series(),
+            s.fixedHeapBytes() / 1e6,
             s.stateBytesPerSeries(),
             Stats.median(s.guardOff().renderMs()),
             Stats.median(s.guardOff().ms()),
@@ -415,6 +417,7 @@ public final class Bench {
       out.add(
           new SeriesResult(
               sizes.get(i),
+              Measure.of(sizeRuns, x -> (double) x.fixedHeapBytes()),
               Measure.of(sizeRuns, SeriesFootprint.Run::heapBytesPerSeries),
               Measure.of(sizeRuns, SeriesFootprint.Run::marginalHeapBytesPerSeries),
               Measure.of(sizeRuns, SeriesFootprint.Run::stateBytesPerSeries),

@@ -101,11 +101,14 @@ public record BenchReport(
       List<Freshness.Window> windows) {}
 
   /**
-   * Memory and scrape time at one number of active series. The marginal heap is per series added
-   * since the previous size (since none for the first).
+   * Memory and scrape time at one number of active series. The heap per series is over the series
+   * added since the baseline, a first small load (see {@code SeriesFootprint}); the marginal heap
+   * is per series added since the previous size (since the baseline for the first). The fixed heap
+   * is the baseline's over the empty pipeline's: the instance's, whatever its series.
    */
   public record SeriesResult(
       int series,
+      Measure fixedHeapBytes,
       Measure heapBytesPerSeries,
       Measure marginalHeapBytesPerSeries,
       Measure stateBytesPerSeries,
@@ -198,6 +201,18 @@ public record BenchReport(
                 verdict("heap per active series at " + s.series() + " series")));
         first = false;
       }
+      SeriesResult smallest = series.get(0);
+      int baseline = smallest.runs().get(0).baselineSeries();
+      rows.add(
+          row(
+              "",
+              String.format(
+                  Locale.ROOT,
+                  "  fixed heap of the instance (after a first load of %s series)",
+                  grouped(baseline)),
+              megabytes(smallest.fixedHeapBytes().median()),
+              runs(smallest.fixedHeapBytes(), BenchReport::megabytes),
+              ""));
       first = true;
       for (SeriesResult s : series) {
         rows.add(
@@ -415,6 +430,10 @@ public record BenchReport(
 
   private static String bytes(double v) {
     return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%,.0f B", v);
+  }
+
+  private static String megabytes(double v) {
+    return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.1f MB", v / 1e6);
   }
 
   private static String grouped(double v) {

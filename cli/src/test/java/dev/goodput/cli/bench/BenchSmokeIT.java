@@ -151,6 +151,9 @@ class BenchSmokeIT {
               assertThat(s.series()).isEqualTo(SERIES);
               SeriesFootprint.Run run = s.runs().get(0);
               assertThat(run.records()).isEqualTo((long) SERIES * EVENTS_PER_SERIES);
+              // The heap's baseline came after a first load of a tenth of the series, whose
+              // counts are not the size's
+              assertThat(run.baselineSeries()).isEqualTo(SERIES / 10);
               assertThat(run.counts().records()).isEqualTo(run.records());
               assertThat(run.counts().accepted()).isEqualTo(run.uniqueEvents());
               assertThat(run.counts().duplicate()).isEqualTo(run.records() - run.uniqueEvents());
@@ -203,6 +206,7 @@ class BenchSmokeIT {
         .contains("at_least_once")
         .contains("Freshness")
         .contains("Memory at 300 series")
+        .contains("fixed heap of the instance (after a first load of 30 series)")
         .contains("Render /metrics at 300 series")
         .contains("Scaling");
     assertThat(progress.toString(StandardCharsets.UTF_8)).contains("ceiling run 1/1");
